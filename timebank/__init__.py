@@ -1,0 +1,90 @@
+"""Timebank: a double-entry reciprocity ledger for co-production in health and social care."""
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None) -> Flask:
+    """Build the app. `config` is a config class or object; by default TIMEBANK_ENV chooses one."""
+    from config import INSTANCE_DIR, config_from_env
+
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config or config_from_env())
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in this environment")
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+
+    from .database import configure_engine
+    from .formatting import register_filters
+
+    with app.app_context():
+        configure_engine(db.engine, app.config)
+
+    from . import models  # noqa: F401  (register the tables with the metadata)
+    from .auth import bp as auth_bp
+    from .cli import register_cli
+    from .main import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    register_cli(app)
+    register_filters(app)
+    _register_error_pages(app)
+    _register_security_headers(app)
+    return app
+
+
+def _select_locale():
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return "en"
+    return request.accept_languages.best_match(["en"]) or "en"
+
+
+def _register_error_pages(app: Flask) -> None:
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_template("errors/429.html"), 429
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return render_template("errors/500.html"), 500
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,13 @@
+"""Command-line groups, as `flask --app wsgi GROUP COMMAND`.
+
+Every command answers bad input with one readable line on stderr and a non-zero exit.
+"""
+from .demo import demo
+from .ledger import ledger
+from .period import period
+from .users import users
+
+
+def register_cli(app) -> None:
+    for group in (demo, ledger, period, users):
+        app.cli.add_command(group)

@@ -1,0 +1,80 @@
+"""Reporting periods: closing a month seals it (I8).
+
+A closed month takes no new entry dated in it, and its seal, a SHA-256 over every entry dated
+in it (see `rules.seal_line`), must still match when `verify` recomputes it.
+"""
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from ..errors import NotFound, PeriodAlreadyClosed, PeriodNotFinished
+from ..extensions import db
+from ..models import Community, Entry, Posting, ReportingPeriod
+from ..models.types import utcnow
+from . import rules
+
+
+def closed_months(community_id: int) -> set[date]:
+    return set(db.session.scalars(select(ReportingPeriod.month).where(ReportingPeriod.community_id == community_id)))
+
+
+def next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def compute_seal(community_id: int, month: date) -> tuple[str, int]:
+    """The seal over a month's entries and how many there are, streamed in id order."""
+    rows = db.session.execute(
+        select(Entry.id, Entry.kind, Entry.occurred_on, Entry.reverses_id, Posting.account_id, Posting.minutes)
+        .join(Posting, Posting.entry_id == Entry.id)
+        .where(
+            Entry.community_id == community_id,
+            Entry.occurred_on >= month,
+            Entry.occurred_on < next_month(month),
+        )
+        .order_by(Entry.id, Posting.id)
+        .execution_options(yield_per=10000)
+    )
+    count = 0
+
+    def lines():
+        nonlocal count
+        current, legs = None, []
+        for row in rows:
+            if current is not None and row.id != current.id:
+                count += 1
+                yield rules.seal_line(current.id, current.kind, current.occurred_on, current.reverses_id, legs)
+                legs = []
+            current = row
+            legs.append((row.account_id, row.minutes))
+        if current is not None:
+            count += 1
+            yield rules.seal_line(current.id, current.kind, current.occurred_on, current.reverses_id, legs)
+
+    digest = rules.seal(lines())
+    return digest, count
+
+
+def close_period(community_id: int, month: date, *, closed_by_id: int | None, now: datetime | None = None) -> ReportingPeriod:
+    """Close and seal a month that has ended. Locks the community row so that no entry can be
+    posted into the month while it is being sealed (posting takes the same row FOR SHARE)."""
+    community = db.session.scalar(select(Community).where(Community.id == community_id).with_for_update())
+    if community is None:
+        raise NotFound()
+    month = rules.month_of(month)
+    if next_month(month) > community.today(now):
+        raise PeriodNotFinished()
+    if month in closed_months(community_id):
+        raise PeriodAlreadyClosed()
+    digest, count = compute_seal(community_id, month)
+    period = ReportingPeriod(
+        community_id=community_id,
+        month=month,
+        closed_at=now or utcnow(),
+        closed_by_id=closed_by_id,
+        seal=digest,
+        entry_count=count,
+    )
+    db.session.add(period)
+    db.session.flush()
+    return period

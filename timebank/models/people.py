@@ -1,0 +1,95 @@
+"""People: login identities, their memberships of communities, and kind-change history."""
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .community import Community, MemberKind
+from .types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+    FUNDER = "funder"
+    ADMIN = "admin"
+
+
+class MembershipStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    LEFT = "left"
+
+
+def _in(column: str, enum) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
+
+
+class User(UserMixin, db.Model):
+    """A login identity. What a person may do depends on their memberships."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased; unique across the installation.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: argon2id hash; NULL until the person sets a password (for example from an invitation).
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", foreign_keys="Membership.user_id", order_by="Membership.id"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive users
+        return self.disabled_at is None
+
+
+class Membership(db.Model):
+    """A person in a community: their role, their kind and their standing."""
+
+    __tablename__ = "membership"
+    __table_args__ = (
+        UniqueConstraint("user_id", "community_id"),
+        CheckConstraint(_in("role", Role), name="role_known"),
+        CheckConstraint(_in("status", MembershipStatus), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER)
+    #: The kind of person (service user, carer, ...); NULL for people who hold no account (funders).
+    kind_id: Mapped[int | None] = mapped_column(ForeignKey("member_kind.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20), default=MembershipStatus.ACTIVE)
+    #: A stable pseudonymous reference used in exports instead of any identity.
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
+    community: Mapped[Community] = relationship()
+    kind: Mapped[MemberKind | None] = relationship()
+
+
+class KindChange(db.Model):
+    """History of a member's kind (for example service user to volunteer), never edited."""
+
+    __tablename__ = "kind_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="RESTRICT"), index=True)
+    from_kind_id: Mapped[int | None] = mapped_column(ForeignKey("member_kind.id", ondelete="RESTRICT"))
+    to_kind_id: Mapped[int] = mapped_column(ForeignKey("member_kind.id", ondelete="RESTRICT"))
+    changed_on: Mapped[date] = mapped_column(Date)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))

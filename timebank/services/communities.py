@@ -1,0 +1,70 @@
+"""Creating communities with what every community needs: kinds, activities and the pot."""
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..errors import InvalidInput, NotFound
+from ..extensions import db
+from ..models import BUILT_IN_KINDS, Account, AccountType, ActivityCategory, Community, MemberKind
+
+DEFAULT_ACTIVITIES = (
+    "Befriending and company",
+    "Shopping and errands",
+    "Gardening",
+    "Lifts and accompanying",
+    "Cooking and meals",
+    "Computer and phone help",
+    "Arts and crafts",
+    "Peer support",
+    "Admin and paperwork",
+    "Co-design and planning",
+    "Training and learning",
+    "Health and wellbeing",
+)
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+
+
+def create_community(slug: str, name: str, **settings) -> Community:
+    if not SLUG_RE.match(slug):
+        raise InvalidInput(_("A community's short name uses lower-case letters, digits and hyphens."))
+    if db.session.scalar(select(Community.id).where(Community.slug == slug)) is not None:
+        raise InvalidInput(_("There is already a community called %(slug)s.", slug=slug))
+    community = Community(slug=slug, name=name, **settings)
+    db.session.add(community)
+    db.session.flush()
+    for code, label in BUILT_IN_KINDS.items():
+        db.session.add(MemberKind(community_id=community.id, code=code, label=label, built_in=True))
+    for name_ in DEFAULT_ACTIVITIES:
+        db.session.add(ActivityCategory(community_id=community.id, name=name_))
+    db.session.add(Account(community_id=community.id, type=AccountType.POT, name=_("Community pot")))
+    db.session.flush()
+    return community
+
+
+def get_community(slug: str) -> Community:
+    community = db.session.scalar(select(Community).where(Community.slug == slug))
+    if community is None:
+        raise NotFound(_("There is no community called %(slug)s.", slug=slug))
+    return community
+
+
+def only_community() -> Community:
+    """The community when there is exactly one (so the CLI can leave --community out)."""
+    communities = db.session.scalars(select(Community).limit(2)).all()
+    if len(communities) != 1:
+        raise InvalidInput(_("Say which community with --community SLUG."))
+    return communities[0]
+
+
+def pot_account(community_id: int) -> Account:
+    return db.session.scalars(
+        select(Account).where(Account.community_id == community_id, Account.type == AccountType.POT)
+    ).one()
+
+
+def create_organisation_account(community_id: int, name: str, floor: int | None = 0) -> Account:
+    account = Account(community_id=community_id, type=AccountType.ORGANISATION, name=name, floor=floor)
+    db.session.add(account)
+    db.session.flush()
+    return account

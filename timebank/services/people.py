@@ -1,0 +1,115 @@
+"""People: users, memberships and their accounts, and signing in."""
+import re
+import secrets
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..errors import InvalidInput
+from ..extensions import db
+from ..models import Account, AccountType, Community, KindChange, MemberKind, Membership, Role, User
+from ..models.types import utcnow
+from ..security import hash_password, needs_rehash, verify_password
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+#: Roles whose holders exchange time and so hold an account.
+ACCOUNT_ROLES = {Role.MEMBER, Role.COORDINATOR, Role.ADMIN}
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def create_user(email: str, name: str, password: str | None = None, *, password_hash: str | None = None) -> User:
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email):
+        raise InvalidInput(_("Enter an email address in the right format, like name@example.org."))
+    if not (name or "").strip():
+        raise InvalidInput(_("Enter the person's name."))
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise InvalidInput(_("Someone already uses the email address %(email)s.", email=email))
+    if password is not None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidInput(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        password_hash = hash_password(password)
+    user = User(email=email, name=name.strip(), password_hash=password_hash)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def new_member_ref() -> str:
+    return "m-" + secrets.token_hex(5)
+
+
+def add_membership(
+    user: User,
+    community: Community,
+    role: str = Role.MEMBER,
+    kind_code: str | None = "volunteer",
+    *,
+    joined_on: date | None = None,
+    ref: str | None = None,
+) -> Membership:
+    """Add a person to a community; members and coordinators get a time account."""
+    if role not in set(Role):
+        raise InvalidInput(_("A role is one of: %(roles)s.", roles=", ".join(Role)))
+    kind = None
+    if role in ACCOUNT_ROLES:
+        kind = kind_by_code(community.id, kind_code or "volunteer")
+    membership = Membership(
+        user_id=user.id,
+        community_id=community.id,
+        role=role,
+        kind_id=kind.id if kind else None,
+        ref=ref or new_member_ref(),
+        joined_on=joined_on or community.today(),
+    )
+    db.session.add(membership)
+    db.session.flush()
+    if kind is not None:
+        db.session.add(
+            KindChange(membership_id=membership.id, from_kind_id=None, to_kind_id=kind.id, changed_on=membership.joined_on)
+        )
+        db.session.add(
+            Account(
+                community_id=community.id,
+                type=AccountType.MEMBER,
+                membership_id=membership.id,
+                floor=community.default_floor,
+                ceiling=community.default_ceiling,
+            )
+        )
+        db.session.flush()
+    return membership
+
+
+def kind_by_code(community_id: int, code: str) -> MemberKind:
+    kind = db.session.scalar(select(MemberKind).where(MemberKind.community_id == community_id, MemberKind.code == code))
+    if kind is None:
+        codes = db.session.scalars(select(MemberKind.code).where(MemberKind.community_id == community_id)).all()
+        raise InvalidInput(_("A kind is one of: %(kinds)s.", kinds=", ".join(codes)))
+    return kind
+
+
+def member_account(membership_id: int) -> Account | None:
+    return db.session.scalar(select(Account).where(Account.membership_id == membership_id))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user these credentials belong to, or None. Rehashes an outdated hash on the way."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        return None
+    if not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count(User.id)))
