@@ -21,6 +21,18 @@ def cli_errors(command):
     return wrapper
 
 
+class OneLineGroup(click.Group):
+    """A command group whose subcommands report bad options and arguments in one line
+    ("Error: Invalid value for '--format' ...  (see --help)") instead of a usage block."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            hint = f"see '{ctx.command_path} {ctx.invoked_subcommand or ''} --help'".replace("  ", " ")
+            raise click.ClickException(f"{error.format_message()} ({hint})") from None
+
+
 def parse_month(value: str):
     from datetime import date
 

@@ -6,10 +6,10 @@ from flask.cli import with_appcontext
 
 from ..ledger import verify as run_verify
 from ..ledger.export import BALANCE_COLUMNS, CSV_COLUMNS, balance_rows, journal_lines, posting_rows
-from .errors import cli_errors
+from .errors import OneLineGroup, cli_errors
 
 
-@click.group(help="Check and export the ledger.")
+@click.group(cls=OneLineGroup, help="Check and export the ledger.")
 def ledger():
     pass
 

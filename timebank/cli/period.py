@@ -4,10 +4,10 @@ from flask.cli import with_appcontext
 from ..extensions import db
 from ..ledger import close_period
 from ..services.communities import get_community, only_community
-from .errors import cli_errors, parse_month
+from .errors import OneLineGroup, cli_errors, parse_month
 
 
-@click.group(help="Reporting periods.")
+@click.group(cls=OneLineGroup, help="Reporting periods.")
 def period():
     pass
 

@@ -5,10 +5,10 @@ from ..extensions import db
 from ..models import Role
 from ..services.communities import get_community
 from ..services.people import add_membership, create_user
-from .errors import cli_errors
+from .errors import OneLineGroup, cli_errors
 
 
-@click.group(help="People who can sign in.")
+@click.group(cls=OneLineGroup, help="People who can sign in.")
 def users():
     pass
 
