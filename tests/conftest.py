@@ -145,6 +145,29 @@ def app(make_app):
         db.session.rollback()
 
 
+def _app_on(databases):
+    url = databases.create()
+    app = create_app(_testing_config(url))
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        db.engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture
+def sqlite_app(sqlite_databases):
+    """An app on SQLite only, for what is particular to SQLite."""
+    yield from _app_on(sqlite_databases)
+
+
+@pytest.fixture
+def postgresql_app(postgresql_databases):
+    """An app on PostgreSQL only, for what is particular to PostgreSQL (row locks, triggers)."""
+    yield from _app_on(postgresql_databases)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -30,7 +30,17 @@ from ..errors import (
     UnknownAccount,
 )
 from ..extensions import db
-from ..models import ORGANISATION_KIND, POT_KIND, Account, AccountType, Community, Entry, MemberKind, Membership, Posting
+from ..models import (
+    ORGANISATION_KIND,
+    POT_KIND,
+    Account,
+    AccountType,
+    Community,
+    Entry,
+    MemberKind,
+    Membership,
+    Posting,
+)
 from ..models.types import utcnow
 from . import rules
 from .periods import closed_months
