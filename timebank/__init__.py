@@ -79,6 +79,11 @@ def _register_error_pages(app: Flask) -> None:
 def _register_security_headers(app: Flask) -> None:
     @app.after_request
     def add_headers(response):
+        from flask import request
+
+        if request.endpoint != "static":
+            # Personal pages must not be kept by the browser or a shared proxy (ASVS 14.3.2).
+            response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

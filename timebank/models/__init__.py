@@ -9,7 +9,10 @@ from .community import (
     ReportingPeriod,
 )
 from .ledger import Account, AccountType, Confirmation, CoproductionStep, Entry, EntryKind, LadderRung, Posting
-from .people import KindChange, Membership, MembershipStatus, Role, User
+from .exchanges import Exchange, ExchangeStatus
+from .listings import HelpOffer, Listing, ListingStatus, ListingType
+from .notifications import FormSubmission, Notification
+from .people import ContactBy, KindChange, Membership, MembershipStatus, Role, User
 
 __all__ = [
     "BUILT_IN_KINDS",
@@ -20,13 +23,22 @@ __all__ = [
     "ActivityCategory",
     "Community",
     "Confirmation",
+    "ContactBy",
     "CoproductionStep",
     "Entry",
     "EntryKind",
+    "Exchange",
+    "ExchangeStatus",
+    "FormSubmission",
+    "HelpOffer",
     "KindChange",
     "LadderRung",
+    "Listing",
+    "ListingStatus",
+    "ListingType",
     "MemberKind",
     "Membership",
+    "Notification",
     "MembershipStatus",
     "Posting",
     "ReportingPeriod",

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,6 +16,12 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     FUNDER = "funder"
     ADMIN = "admin"
+
+
+class ContactBy(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    COORDINATOR = "coordinator"
 
 
 class MembershipStatus(StrEnum):
@@ -61,6 +67,7 @@ class Membership(db.Model):
         UniqueConstraint("user_id", "community_id"),
         CheckConstraint(_in("role", Role), name="role_known"),
         CheckConstraint(_in("status", MembershipStatus), name="status_known"),
+        CheckConstraint(_in("contact_by", ContactBy), name="contact_by_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +83,26 @@ class Membership(db.Model):
     left_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # The member's profile. Other members see it only if `in_directory`; contact details only
+    # if `share_contact` too.
+    #: The name shown to others; the user's name when empty.
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    #: What I can offer, in the member's words.
+    skills: Mapped[str | None] = mapped_column(Text)
+    availability: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    #: How the member likes to be contacted: email, phone, or through the coordinator.
+    contact_by: Mapped[str] = mapped_column(String(20), default=ContactBy.COORDINATOR)
+    share_contact: Mapped[bool] = mapped_column(default=False)
+    in_directory: Mapped[bool] = mapped_column(default=True)
+    #: Send notifications by email too (when the installation has mail configured).
+    email_notifications: Mapped[bool] = mapped_column(default=True)
+
     user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.user.name
     community: Mapped[Community] = relationship()
     kind: Mapped[MemberKind | None] = relationship()
 
