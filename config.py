@@ -50,9 +50,21 @@ class Config:
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD") or "timebank-demo"
 
+    # Email for notifications. MAIL_BACKEND: "none", "console" (log it), "file" (one .eml file
+    # per message in MAIL_FILE_DIR), "memory" (kept for tests) or "smtp".
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or "none"
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or str(INSTANCE_DIR / "mail")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or "localhost"
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS") == "1"
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "Timebank <timebank@localhost>"
+
 
 class Development(Config):
     ENV_NAME = "development"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or "file"
     SECRET_KEY = Config.SECRET_KEY or _development_secret_key()
 
 
@@ -65,6 +77,9 @@ class Testing(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SQLITE_BUSY_TIMEOUT_MS = 30000
+    MAIL_BACKEND = "memory"
+    # argon2id (time cost, memory KiB): cheap for tests only; None means the library's defaults.
+    ARGON2_COST = (1, 1024)
 
 
 class Production(Config):

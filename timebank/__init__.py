@@ -36,7 +36,7 @@ def create_app(config=None) -> Flask:
     with app.app_context():
         configure_engine(db.engine, app.config)
 
-    from . import models  # noqa: F401  (register the tables with the metadata)
+    from . import mail, models  # noqa: F401  (register the tables, and sending mail on commit)
     from .auth import bp as auth_bp
     from .cli import register_cli
     from .main import bp as main_bp

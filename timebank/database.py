@@ -5,7 +5,9 @@ foreign keys on, and write transactions that begin IMMEDIATE so that two writers
 write lock instead of failing half way. Reads in a GET request begin DEFERRED so that pages do
 not queue behind each other. PostgreSQL needs nothing here: the ledger core locks accounts.
 """
-from flask import has_request_context, request
+from contextlib import contextmanager
+
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -34,6 +36,25 @@ def configure_engine(engine: Engine, config) -> None:
 
 
 def begin_mode() -> str:
+    if has_app_context() and g.get("write_transaction"):
+        return "IMMEDIATE"
     if has_request_context() and request.method in READ_ONLY_METHODS:
         return "DEFERRED"
     return "IMMEDIATE"
+
+
+@contextmanager
+def write_transaction(session):
+    """Run a write inside a page view (a GET) in a transaction of its own that holds the write
+    lock from its start, then commit it. On SQLite a GET's transaction begins DEFERRED, and a
+    read transaction cannot safely become a writer; on PostgreSQL this is just a transaction."""
+    session.commit()  # end the read transaction the request may have begun
+    g.write_transaction = True
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        g.write_transaction = False

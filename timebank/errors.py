@@ -154,3 +154,25 @@ class IdempotencyConflict(LedgerError):
     code = "idempotency_conflict"
     status = 422
     message = _l("This submission id was already used for different details.")
+
+
+class ExchangeNotPending(TimebankError):
+    code = "exchange_not_pending"
+    status = 409
+    message = _l("That exchange has already been confirmed, declined or cancelled.")
+
+
+class MinutesOutOfRange(InvalidInput):
+    code = "minutes_out_of_range"
+    message = _l("Enter a time between 1 minute and 24 hours.")
+
+
+class PartnerUnavailable(InvalidInput):
+    code = "partner_unavailable"
+    message = _l("Choose someone who is an active member of this timebank, other than yourself.")
+
+
+class SubmissionConflict(TimebankError):
+    code = "submission_conflict"
+    status = 409
+    message = _l("This form was already sent with different details. Please start again.")

@@ -1,0 +1,144 @@
+"""Offers and requests: members post what they can give and what they need; others browse
+them within their community, and say "I can help" with a request."""
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from ..errors import InvalidInput, NotFound, SubmissionConflict
+from ..extensions import db
+from ..models import HelpOffer, Listing, ListingStatus, ListingType, Membership, MembershipStatus
+from ..models.types import utcnow
+from .notifications import notify, notify_coordinators
+
+PAGE_SIZE = 20
+TITLE_MAX = 120
+
+
+def _validate(type_: str, title: str, description: str) -> tuple[str, str]:
+    if type_ not in set(ListingType):
+        raise InvalidInput(_("Choose offer or request."))
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput(_("Enter a short title."))
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(_("The title must be %(n)d characters or fewer.", n=TITLE_MAX))
+    return title, (description or "").strip()
+
+
+def create_listing(membership: Membership, *, type_: str, title: str, description: str, category_id: int | None, submission_id: str) -> tuple[Listing, bool]:
+    existing = db.session.scalar(
+        select(Listing).where(Listing.community_id == membership.community_id, Listing.submission_id == submission_id)
+    )
+    if existing is not None:
+        if existing.membership_id != membership.id:
+            raise SubmissionConflict()
+        return existing, False
+    title, description = _validate(type_, title, description)
+    listing = Listing(
+        community_id=membership.community_id,
+        membership_id=membership.id,
+        type=type_,
+        title=title,
+        description=description,
+        category_id=category_id,
+        submission_id=submission_id,
+    )
+    db.session.add(listing)
+    db.session.flush()
+    return listing, True
+
+
+def own_listing(membership: Membership, listing_id: int) -> Listing:
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.membership_id != membership.id:
+        raise NotFound()
+    return listing
+
+
+def update_listing(membership: Membership, listing_id: int, *, title: str, description: str, category_id: int | None) -> Listing:
+    listing = own_listing(membership, listing_id)
+    listing.title, listing.description = _validate(listing.type, title, description)
+    listing.category_id = category_id
+    listing.updated_at = utcnow()
+    return listing
+
+
+def close_listing(membership: Membership, listing_id: int) -> Listing:
+    listing = own_listing(membership, listing_id)
+    if listing.status != ListingStatus.CLOSED:
+        listing.status = ListingStatus.CLOSED
+        listing.closed_at = utcnow()
+    return listing
+
+
+def visible_listing(membership: Membership, listing_id: int) -> Listing:
+    """A listing the member may see: their own, or an open one of a directory member of the
+    same community."""
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or listing.community_id != membership.community_id:
+        raise NotFound()
+    if listing.membership_id != membership.id and not (
+        listing.membership.in_directory
+        and listing.membership.status == MembershipStatus.ACTIVE
+        and listing.status == ListingStatus.OPEN
+    ):
+        raise NotFound()
+    return listing
+
+
+def browse(membership: Membership, *, type_: str | None = None, category_id: int | None = None, text: str | None = None, before: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[Listing], int | None]:
+    """Open listings of directory members in the member's community, newest first, keyed by id."""
+    query = (
+        select(Listing)
+        .join(Membership, Membership.id == Listing.membership_id)
+        .where(
+            Listing.community_id == membership.community_id,
+            Listing.status == ListingStatus.OPEN,
+            Membership.status == MembershipStatus.ACTIVE,
+            or_(Membership.in_directory.is_(True), Membership.id == membership.id),
+        )
+    )
+    if type_:
+        query = query.where(Listing.type == type_)
+    if category_id:
+        query = query.where(Listing.category_id == category_id)
+    for word in (text or "").split()[:5]:
+        pattern = f"%{word.lower()}%"
+        query = query.where(or_(func.lower(Listing.title).like(pattern), func.lower(Listing.description).like(pattern)))
+    if before is not None:
+        query = query.where(Listing.id < before)
+    rows = list(db.session.scalars(query.order_by(Listing.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def own_listings(membership: Membership) -> list[Listing]:
+    return list(
+        db.session.scalars(
+            select(Listing).where(Listing.membership_id == membership.id).order_by(Listing.status.desc(), Listing.id.desc())
+        )
+    )
+
+
+def offer_help(membership: Membership, listing_id: int, message: str | None = None) -> tuple[HelpOffer, bool]:
+    """Say "I can help" with a request: the requester and the coordinators hear of it. No
+    contact details change hands unless the helper chose to share them in their profile."""
+    listing = visible_listing(membership, listing_id)
+    if listing.type != ListingType.REQUEST or listing.membership_id == membership.id:
+        raise NotFound()
+    existing = db.session.scalar(
+        select(HelpOffer).where(HelpOffer.listing_id == listing.id, HelpOffer.membership_id == membership.id)
+    )
+    if existing is not None:
+        return existing, False
+    offer = HelpOffer(listing_id=listing.id, membership_id=membership.id, message=(message or "").strip() or None)
+    db.session.add(offer)
+    db.session.flush()
+    params = {"name": membership.name, "title": listing.title}
+    notify(listing.membership.user, listing.community_id, "help_offered", params, f"/listings/{listing.id}")
+    notify_coordinators(listing.community_id, "help_offered", params, f"/listings/{listing.id}")
+    return offer, True
+
+
+def help_offers(listing: Listing) -> list[HelpOffer]:
+    return list(db.session.scalars(select(HelpOffer).where(HelpOffer.listing_id == listing.id).order_by(HelpOffer.id)))

@@ -1,0 +1,197 @@
+"""A member's own things: which community they are acting in, their profile, the people they
+can log time with, and everything the app holds about them (to download)."""
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
+
+from ..errors import InvalidInput
+from ..extensions import db
+from ..models import (
+    Account,
+    AccountType,
+    ContactBy,
+    Exchange,
+    HelpOffer,
+    KindChange,
+    Listing,
+    MemberKind,
+    Membership,
+    MembershipStatus,
+    Notification,
+    Posting,
+    User,
+)
+from .statements import statement_lines
+
+PROFILE_LIMITS = {"display_name": 100, "skills": 2000, "availability": 1000, "phone": 40}
+
+
+def account_memberships(user_id: int) -> list[Membership]:
+    """The memberships in which this person holds an open time account."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Account, Account.membership_id == Membership.id)
+            .where(Membership.user_id == user_id, Membership.status == MembershipStatus.ACTIVE)
+            .order_by(Membership.id)
+        )
+    )
+
+
+def update_profile(membership: Membership, **fields) -> Membership:
+    for key, limit in PROFILE_LIMITS.items():
+        value = (fields.get(key) or "").strip()
+        if len(value) > limit:
+            raise InvalidInput(_("That is too long: at most %(n)d characters.", n=limit), field=key)
+        setattr(membership, key, value or None)
+    contact_by = fields.get("contact_by") or ContactBy.COORDINATOR
+    if contact_by not in set(ContactBy):
+        raise InvalidInput(_("Choose how you would like to be contacted."), field="contact_by")
+    if contact_by == ContactBy.PHONE and not membership.phone:
+        raise InvalidInput(_("Enter a phone number, or choose another way to be contacted."), field="phone")
+    membership.contact_by = contact_by
+    membership.share_contact = bool(fields.get("share_contact"))
+    membership.in_directory = bool(fields.get("in_directory"))
+    membership.email_notifications = bool(fields.get("email_notifications"))
+    return membership
+
+
+@dataclass(frozen=True)
+class Partner:
+    account_id: int
+    label: str
+    is_organisation: bool
+    recent: bool
+
+
+def recent_partner_ids(account_id: int, limit: int = 8) -> list[int]:
+    """Accounts this one exchanged with most recently (from the ledger itself)."""
+    mine, theirs = aliased(Posting), aliased(Posting)
+    rows = db.session.execute(
+        select(theirs.account_id, func.max(theirs.entry_id).label("last"))
+        .select_from(mine)
+        .join(theirs, theirs.entry_id == mine.entry_id)
+        .where(mine.account_id == account_id, theirs.account_id != account_id)
+        .group_by(theirs.account_id)
+        .order_by(func.max(theirs.entry_id).desc())
+        .limit(limit)
+    ).all()
+    return [row.account_id for row in rows]
+
+
+def search_partners(membership: Membership, own_account_id: int, text: str = "", limit: int = 20) -> list[Partner]:
+    """People and organisations to log time with: recent partners first, then directory members
+    and organisations whose name matches. Only this community, only active members, never
+    someone hidden from the directory (unless already a recent partner), never oneself."""
+    recent_ids = recent_partner_ids(own_account_id)
+    name = func.coalesce(Membership.display_name, User.name, Account.name)
+    query = (
+        select(Account.id, name.label("label"), Account.type)
+        .outerjoin(Membership, Membership.id == Account.membership_id)
+        .outerjoin(User, User.id == Membership.user_id)
+        .where(
+            Account.community_id == membership.community_id,
+            Account.id != own_account_id,
+            Account.closed_at.is_(None),
+            Account.type != AccountType.POT,
+            or_(
+                Account.type == AccountType.ORGANISATION,
+                (Membership.status == MembershipStatus.ACTIVE)
+                & (Membership.in_directory.is_(True) | Account.id.in_(recent_ids or [-1])),
+            ),
+        )
+    )
+    words = (text or "").split()[:3]
+    for word in words:
+        query = query.where(func.lower(name).like(f"%{word.lower()}%"))
+    if not words:
+        query = query.where(or_(Account.id.in_(recent_ids or [-1]), Account.type == AccountType.ORGANISATION))
+    rows = db.session.execute(query.order_by(name).limit(limit + len(recent_ids))).all()
+    partners = [Partner(r.id, r.label, r.type == AccountType.ORGANISATION, r.id in recent_ids) for r in rows]
+    order = {account_id: i for i, account_id in enumerate(recent_ids)}
+    partners.sort(key=lambda p: (not p.recent, order.get(p.account_id, 0), p.is_organisation, p.label.lower()))
+    return partners[:limit]
+
+
+def my_data(membership: Membership) -> dict:
+    """Everything the app holds about this member in this community, for them to download."""
+    user = membership.user
+    account = db.session.scalar(select(Account).where(Account.membership_id == membership.id))
+    kinds = dict(db.session.execute(select(MemberKind.id, MemberKind.label)).all())
+    exchanges = []
+    if account is not None:
+        exchanges = db.session.scalars(
+            select(Exchange)
+            .where(or_(Exchange.giver_account_id == account.id, Exchange.receiver_account_id == account.id))
+            .order_by(Exchange.id)
+        ).all()
+    return {
+        "person": {"name": user.name, "email": user.email, "joined_app": user.created_at.isoformat()},
+        "membership": {
+            "community": membership.community.name,
+            "role": membership.role,
+            "kind": kinds.get(membership.kind_id),
+            "status": membership.status,
+            "joined_on": membership.joined_on.isoformat(),
+            "reference": membership.ref,
+        },
+        "profile": {
+            "display_name": membership.display_name,
+            "skills": membership.skills,
+            "availability": membership.availability,
+            "phone": membership.phone,
+            "contact_by": membership.contact_by,
+            "share_contact": membership.share_contact,
+            "in_directory": membership.in_directory,
+            "email_notifications": membership.email_notifications,
+        },
+        "kind_history": [
+            {"from": kinds.get(k.from_kind_id), "to": kinds.get(k.to_kind_id), "on": k.changed_on.isoformat()}
+            for k in db.session.scalars(select(KindChange).where(KindChange.membership_id == membership.id).order_by(KindChange.id))
+        ],
+        "account": None
+        if account is None
+        else {"balance_minutes": account.balance, "floor_minutes": account.floor, "ceiling_minutes": account.ceiling},
+        "statement": []
+        if account is None
+        else [
+            {
+                "entry": line.entry_id,
+                "date": line.occurred_on.isoformat(),
+                "kind": line.kind,
+                "with": list(line.others),
+                "activity": line.activity,
+                "minutes": line.minutes,
+                "balance_after": line.balance_after,
+            }
+            for line in statement_lines(account.id)
+        ],
+        "exchanges": [
+            {
+                "id": e.id,
+                "date": e.occurred_on.isoformat(),
+                "minutes": e.minutes,
+                "you": "gave" if e.giver_account_id == account.id else "received",
+                "status": e.status,
+                "note": e.note,
+                "logged_at": e.created_at.isoformat(),
+            }
+            for e in exchanges
+        ],
+        "offers_and_requests": [
+            {"id": item.id, "type": item.type, "title": item.title, "description": item.description, "status": item.status, "created_at": item.created_at.isoformat()}
+            for item in db.session.scalars(select(Listing).where(Listing.membership_id == membership.id).order_by(Listing.id))
+        ],
+        "help_offered": [
+            {"request": offer.listing_id, "message": offer.message, "at": offer.created_at.isoformat()}
+            for offer in db.session.scalars(select(HelpOffer).where(HelpOffer.membership_id == membership.id))
+        ],
+        "notifications": [
+            {"kind": n.kind, "params": n.params, "at": n.created_at.isoformat(), "read": n.read_at is not None}
+            for n in db.session.scalars(
+                select(Notification).where(Notification.user_id == user.id, Notification.community_id == membership.community_id).order_by(Notification.id)
+            )
+        ],
+    }
