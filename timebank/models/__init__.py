@@ -8,8 +8,8 @@ from .community import (
     MemberKind,
     ReportingPeriod,
 )
-from .ledger import Account, AccountType, Confirmation, CoproductionStep, Entry, EntryKind, LadderRung, Posting
 from .exchanges import Exchange, ExchangeStatus
+from .ledger import Account, AccountType, Confirmation, CoproductionStep, Entry, EntryKind, LadderRung, Posting
 from .listings import HelpOffer, Listing, ListingStatus, ListingType
 from .notifications import FormSubmission, Notification
 from .people import ContactBy, KindChange, Membership, MembershipStatus, Role, User
