@@ -40,9 +40,11 @@ def create_app(config=None) -> Flask:
     from .auth import bp as auth_bp
     from .cli import register_cli
     from .main import bp as main_bp
+    from .member import bp as member_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(member_bp)
     register_cli(app)
     register_filters(app)
     _register_error_pages(app)

@@ -1,0 +1,6 @@
+"""Member pages: what a service user, carer, volunteer or professional does on a phone."""
+from flask import Blueprint
+
+bp = Blueprint("member", __name__)
+
+from . import exchanges, statement  # noqa: E402,F401

@@ -1,0 +1,77 @@
+"""Forms of the member pages. Every form carries a submission id made when the page is drawn,
+so that sending it twice (a double tap, a retry on poor signal) records one thing."""
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+QUICK_CHOICES = [
+    SelectChoice("30", _l("30 minutes")),
+    SelectChoice("60", _l("1 hour")),
+    SelectChoice("90", _l("1 hour 30 minutes")),
+    SelectChoice("120", _l("2 hours")),
+    SelectChoice("other", _l("Another length of time")),
+]
+
+
+def new_submission_id() -> str:
+    return uuid.uuid4().hex
+
+
+class SubmissionForm(FlaskForm):
+    submission_id = HiddenField()
+
+    def ensure_submission_id(self) -> None:
+        if not self.submission_id.data:
+            self.submission_id.data = new_submission_id()
+
+
+class LogTimeForm(SubmissionForm):
+    direction = RadioField(
+        _l("Did you give time or receive it?"),
+        choices=[SelectChoice("gave", _l("I gave time")), SelectChoice("received", _l("I received time"))],
+        validators=[InputRequired(_l("Choose whether you gave time or received it"))],
+    )
+    q = StringField(_l("Find a person or organisation by name"), validators=[Optional(), Length(max=100)])
+    partner = RadioField(
+        _l("Who with?"), coerce=int, validate_choice=False,
+        validators=[InputRequired(_l("Choose who you exchanged time with"))],
+    )
+    quick = RadioField(
+        _l("How long?"), choices=QUICK_CHOICES, validators=[InputRequired(_l("Choose how long, or enter the hours and minutes"))]
+    )
+    hours = IntegerField(_l("Hours"), validators=[Optional(), NumberRange(0, 24, _l("Hours must be between 0 and 24"))])
+    minutes = IntegerField(_l("Minutes"), validators=[Optional(), NumberRange(0, 59, _l("Minutes must be between 0 and 59"))])
+    occurred_on = DateField(
+        _l("When?"), validators=[DataRequired(_l("Enter the date, for example 2026-11-26"))], format="%Y-%m-%d"
+    )
+    activity = SelectField(_l("What was it?"), coerce=int, validators=[InputRequired(_l("Choose what the time was for"))])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500, message=_l("The note must be 500 characters or fewer"))])
+
+    def total_minutes(self) -> int | None:
+        if self.quick.data and self.quick.data != "other":
+            return int(self.quick.data)
+        return (self.hours.data or 0) * 60 + (self.minutes.data or 0)
+
+    def validate_minutes(self, field):
+        if self.quick.data == "other" and not self.hours.errors:
+            total = (self.hours.data or 0) * 60 + (field.data or 0)
+            if total <= 0:
+                raise ValidationError(_l("Enter a time of at least 1 minute"))
+            if total > 24 * 60:
+                raise ValidationError(_l("Enter a time of 24 hours or less"))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])

@@ -1,0 +1,60 @@
+"""The member's statement: newest first, a page at a time by key, filtered by month; and CSV."""
+import csv
+import io
+from datetime import date
+
+from flask import Response, abort, g, render_template, request, stream_with_context
+
+from ..services.statements import statement_lines, statement_page
+from . import bp
+from .context import member_required
+
+CSV_COLUMNS = ("date", "entry", "kind", "with", "activity", "minutes", "balance_after_minutes")
+
+
+def _month_arg() -> date | None:
+    value = request.args.get("month", "")
+    if not value:
+        return None
+    try:
+        year, month = value.split("-")
+        return date(int(year), int(month), 1)
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/statement")
+@member_required
+def statement():
+    month = _month_arg()
+    before = request.args.get("before", type=int)
+    page = statement_page(g.account.id, before=before, month=month)
+    return render_template("member/statement.html", page=page, month=month, first_page=before is None)
+
+
+@bp.get("/statement.csv")
+@member_required
+def statement_csv():
+    month = _month_arg()
+    account_id = g.account.id
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for line in statement_lines(account_id, month):
+            writer.writerow(
+                (line.occurred_on.isoformat(), line.entry_id, line.kind, "; ".join(line.others), line.activity or "", line.minutes, line.balance_after)
+            )
+            if buffer.tell() > 16384:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    name = f"statement-{month:%Y-%m}.csv" if month else "statement.csv"
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
