@@ -5,6 +5,7 @@ import uuid
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -75,3 +76,33 @@ class LogTimeForm(SubmissionForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class ListingForm(SubmissionForm):
+    type = RadioField(
+        _l("Is this an offer or a request?"),
+        choices=[SelectChoice("offer", _l("An offer: something I can do for others")), SelectChoice("request", _l("A request: something I would like help with"))],
+        validators=[InputRequired(_l("Choose offer or request"))],
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter a short title")), Length(max=120, message=_l("The title must be 120 characters or fewer"))])
+    description = TextAreaField(_l("Say a little more (optional)"), validators=[Optional(), Length(max=2000, message=_l("Keep it to 2000 characters or fewer"))])
+    category = SelectField(_l("Which activity is it?"), coerce=int, validators=[Optional()])
+
+
+class HelpForm(FlaskForm):
+    message = TextAreaField(_l("A message for them (optional)"), validators=[Optional(), Length(max=500)])
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("The name others see (optional)"), validators=[Optional(), Length(max=100)])
+    skills = TextAreaField(_l("What I can offer"), validators=[Optional(), Length(max=2000)])
+    availability = TextAreaField(_l("When I am usually free"), validators=[Optional(), Length(max=1000)])
+    phone = StringField(_l("Phone number (optional)"), validators=[Optional(), Length(max=40)])
+    contact_by = RadioField(
+        _l("How would you like to be contacted?"),
+        choices=[SelectChoice("coordinator", _l("Through the coordinator")), SelectChoice("email", _l("By email")), SelectChoice("phone", _l("By phone"))],
+        validators=[InputRequired(_l("Choose how you would like to be contacted"))],
+    )
+    share_contact = BooleanField(_l("Other members may see my email or phone number"))
+    in_directory = BooleanField(_l("Show me in the member list, so that others can find me"))
+    email_notifications = BooleanField(_l("Email me when something needs me"))

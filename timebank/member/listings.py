@@ -1,0 +1,163 @@
+"""Offers and requests: browse, search, post, edit, close, and "I can help"."""
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from ..errors import TimebankError
+from ..extensions import db
+from ..models import ActivityCategory, ListingType
+from ..services.listings import (
+    browse,
+    close_listing,
+    create_listing,
+    help_offers,
+    offer_help,
+    own_listing,
+    own_listings,
+    update_listing,
+    visible_listing,
+)
+from . import bp
+from .context import member_required
+from .forms import HelpForm, ListingForm
+
+
+def _categories() -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(ActivityCategory.id, ActivityCategory.name)
+        .where(ActivityCategory.community_id == g.membership.community_id, ActivityCategory.active.is_(True))
+        .order_by(ActivityCategory.name)
+    ).all()
+    return [SelectChoice(0, _("Any or none"))] + [SelectChoice(row.id, row.name) for row in rows]
+
+
+@bp.get("/listings")
+@member_required
+def listings():
+    type_ = request.args.get("type") if request.args.get("type") in set(ListingType) else None
+    category_id = request.args.get("category", type=int) or None
+    text = (request.args.get("q") or "").strip()[:100]
+    rows, next_before = browse(
+        g.membership, type_=type_, category_id=category_id, text=text, before=request.args.get("before", type=int)
+    )
+    return render_template(
+        "member/listings.html",
+        rows=rows,
+        next_before=next_before,
+        type_=type_,
+        category_id=category_id,
+        text=text,
+        categories=_categories()[1:],
+    )
+
+
+@bp.get("/listings/mine")
+@member_required
+def my_listings():
+    return render_template("member/my_listings.html", rows=own_listings(g.membership))
+
+
+@bp.route("/listings/new", methods=["GET", "POST"])
+@member_required
+def new_listing():
+    form = ListingForm()
+    form.category.choices = _categories()
+    if request.method == "GET":
+        form.type.data = request.args.get("type") if request.args.get("type") in set(ListingType) else None
+        form.ensure_submission_id()
+    if form.validate_on_submit():
+        try:
+            listing, _created = create_listing(
+                g.membership,
+                type_=form.type.data,
+                title=form.title.data,
+                description=form.description.data,
+                category_id=form.category.data or None,
+                submission_id=form.submission_id.data or "",
+            )
+            db.session.commit()
+            flash(_("Your offer is listed.") if listing.type == "offer" else _("Your request is listed."), "success")
+            return redirect(url_for("member.listing", listing_id=listing.id), 303)
+        except TimebankError as error:
+            db.session.rollback()
+            form.title.errors = [*form.title.errors, str(error)]
+    return render_template("member/listing_form.html", form=form, editing=None), (422 if form.errors else 200)
+
+
+@bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@member_required
+def edit_listing(listing_id: int):
+    listing = _own_or_404(listing_id)
+    form = ListingForm(obj=listing if request.method == "GET" else None)
+    form.category.choices = _categories()
+    form.type.data = listing.type
+    if request.method == "GET":
+        form.category.data = listing.category_id or 0
+    if form.validate_on_submit():
+        try:
+            update_listing(g.membership, listing.id, title=form.title.data, description=form.description.data, category_id=form.category.data or None)
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("member.listing", listing_id=listing.id), 303)
+        except TimebankError as error:
+            db.session.rollback()
+            form.title.errors = [*form.title.errors, str(error)]
+    return render_template("member/listing_form.html", form=form, editing=listing), (422 if form.errors else 200)
+
+
+@bp.post("/listings/<int:listing_id>/close")
+@member_required
+def close(listing_id: int):
+    _own_or_404(listing_id)
+    close_listing(g.membership, listing_id)
+    db.session.commit()
+    flash(_("Closed. It no longer shows to others."), "success")
+    return redirect(url_for("member.my_listings"), 303)
+
+
+@bp.get("/listings/<int:listing_id>")
+@member_required
+def listing(listing_id: int):
+    item = _visible_or_404(listing_id)
+    mine = item.membership_id == g.membership.id
+    return render_template(
+        "member/listing.html",
+        item=item,
+        mine=mine,
+        offers=help_offers(item) if mine else [],
+        already=any(o.membership_id == g.membership.id for o in help_offers(item)) if not mine else False,
+        form=HelpForm(),
+    )
+
+
+@bp.post("/listings/<int:listing_id>/help")
+@member_required
+def help_with(listing_id: int):
+    form = HelpForm()
+    _visible_or_404(listing_id)
+    try:
+        _offer, created = offer_help(g.membership, listing_id, form.message.data)
+        db.session.commit()
+    except TimebankError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        raise
+    if created:
+        flash(_("Thank you. We have told them and the coordinator that you can help."), "success")
+    return redirect(url_for("member.listing", listing_id=listing_id), 303)
+
+
+def _own_or_404(listing_id: int):
+    try:
+        return own_listing(g.membership, listing_id)
+    except TimebankError:
+        abort(404)
+
+
+def _visible_or_404(listing_id: int):
+    try:
+        return visible_listing(g.membership, listing_id)
+    except TimebankError:
+        abort(404)
