@@ -37,9 +37,9 @@ def seeded(label: str) -> str:
 
 def measure(url: str, runs: int) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
-    import config
     from sqlalchemy import func, select
 
+    import config
     from timebank import create_app
     from timebank.extensions import db
     from timebank.models import Account, Membership, Posting, User
