@@ -1,12 +1,13 @@
+import hashlib
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
 from ..models import User
-from ..services.people import authenticate
+from ..services.people import authenticate, normalise_email
 from . import bp
 from .forms import LoginForm
 
@@ -20,17 +21,39 @@ def load_user(user_id: str) -> User | None:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never another host (an open redirect)."""
-    if not target:
+    """Only a path on this site: never another host (an open redirect).
+
+    Browsers read a backslash as a slash, so "/\\evil.example" would leave the site too.
+    """
+    if not target or not target.startswith("/") or "\\" in target or not target.isprintable():
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    # Hashed, so that the rate-limit store (Redis in production) holds no email addresses.
+    email = normalise_email(request.form.get("email", ""))
+    return "login-account:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def _refused(response) -> bool:
+    """Only wrong credentials count towards the limits: not forms sent with a field empty, and not
+    successful sign-ins (the members at a day centre may all share one address)."""
+    return g.get("sign_in_refused", False)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+# Throttled per address and per account, so that guessing one person's password from many
+# addresses is slowed as well.
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_refused)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_refused, key_func=_account_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -41,16 +64,20 @@ def login():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
+            # A new session at sign-in, so that a session planted before it is worth nothing.
+            session.clear()
             login_user(user)
             return redirect(_safe_next(form.next.data) or url_for("main.home"))
+        g.sign_in_refused = True
+        # One message whichever part is wrong, so the page does not tell who has an account.
         form.password.errors.append(_("The email address or password is not right. Check them and try again."))
-    form.password.data = ""
     return render_template("auth/login.html", form=form), (422 if form.errors else 200)
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    session.clear()
     logout_user()
     flash(_("You have signed out."))
     return redirect(url_for("auth.login"))

@@ -1,17 +1,35 @@
 from flask import jsonify, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..models import Role
 from ..services.home import memberships_with_balances
 from . import bp
+
+ROLE_LABELS = {
+    Role.MEMBER: _l("Member"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.FUNDER: _l("Funder"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+@bp.after_request
+def not_cached(response):
+    # Member pages show a person's name and balance: a shared phone's back button must not.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/")
 @login_required
 def home():
-    return render_template("main/home.html", rows=memberships_with_balances(current_user.id))
+    rows = memberships_with_balances(current_user.id)
+    has_account = any(row.balance is not None for row in rows)
+    return render_template("main/home.html", rows=rows, has_account=has_account, role_labels=ROLE_LABELS)
 
 
 @bp.get("/healthz")

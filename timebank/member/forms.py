@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 QUICK_CHOICES = [
     SelectChoice("30", _l("30 minutes")),
@@ -65,13 +65,19 @@ class LogTimeForm(SubmissionForm):
             return int(self.quick.data)
         return (self.hours.data or 0) * 60 + (self.minutes.data or 0)
 
-    def validate_minutes(self, field):
-        if self.quick.data == "other" and not self.hours.errors:
-            total = (self.hours.data or 0) * 60 + (field.data or 0)
+    def validate(self, extra_validators=None):
+        # Checked here, not in validate_minutes: that one is skipped when the minutes box is
+        # empty (Optional stops the chain), which let "another length" with no time through.
+        ok = super().validate(extra_validators)
+        if self.quick.data == "other" and not self.hours.errors and not self.minutes.errors:
+            total = (self.hours.data or 0) * 60 + (self.minutes.data or 0)
             if total <= 0:
-                raise ValidationError(_l("Enter a time of at least 1 minute"))
-            if total > 24 * 60:
-                raise ValidationError(_l("Enter a time of 24 hours or less"))
+                self.minutes.errors.append(_l("Enter a time of at least 1 minute"))
+                ok = False
+            elif total > 24 * 60:
+                self.minutes.errors.append(_l("Enter a time of 24 hours or less"))
+                ok = False
+        return ok
 
 
 class ReasonForm(FlaskForm):
