@@ -966,3 +966,41 @@ def test_email_goes_only_to_those_who_want_it(app, client, auth, community, peop
     assert [m["To"] for m in emails] == [people.alice.user.email]
     assert "Your balance is now 1 h 30 min." in emails[0].get_content()
     assert db.session.get(Account, quiet_account.id).balance == -90
+
+
+def test_start_page_shows_balance_month_totals_waiting_and_a_kind_nudge(app, client, auth, make_member):
+    from timebank.ledger import exchange, post_entry
+
+    giver, giver_account = make_member(name="Gita")
+    other, other_account = make_member(name="Omar")
+    today = giver.community.today()
+    post_entry(exchange(giver.community_id, giver_account.id, other_account.id, 150, today))
+    db.session.commit()
+    auth.login(giver.user.email)
+    html = client.get("/").get_data(as_text=True)
+    assert "Gita" in html and "Riverside Timebank" in html
+    assert "2 h 30 min" in html  # balance, given this month and in total
+    assert "Is there something you would like help with?" in html  # gave only: an invitation
+    auth.logout()
+    auth.login(other.user.email)
+    html = client.get("/").get_data(as_text=True)
+    assert "\u22122 h 30 min" in html
+    assert "You could offer something you enjoy" in html  # received only, nothing offered
+
+
+def test_a_member_of_two_timebanks_can_switch(app, client, auth, make_member, community):
+    from timebank.services.communities import create_community
+    from timebank.services.people import add_membership
+
+    member, _ = make_member(name="Two Places")
+    second = create_community("hillside", "Hillside Timebank")
+    add_membership(member.user, second, kind_code="carer")
+    db.session.commit()
+    auth.login(member.user.email)
+    assert "Riverside Timebank" in client.get("/").get_data(as_text=True)
+    response = client.post(f"/community/{second.id}")
+    assert response.status_code == 302
+    assert "Hillside Timebank" in client.get("/").get_data(as_text=True)
+    elsewhere = create_community("faraway", "Faraway")
+    db.session.commit()
+    assert client.post(f"/community/{elsewhere.id}").status_code == 404

@@ -48,6 +48,7 @@ def create_app(config=None) -> Flask:
     register_cli(app)
     register_filters(app)
     _register_error_pages(app)
+    _register_template_globals(app)
     _register_security_headers(app)
     return app
 
@@ -73,9 +74,27 @@ def _register_error_pages(app: Flask) -> None:
     def too_many(error):
         return render_template("errors/429.html"), 429
 
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return render_template("errors/405.html"), 405
+
     @app.errorhandler(500)
     def server_error(error):
-        return render_template("errors/500.html"), 500
+        db.session.rollback()
+        # Not render_template: its context processors would load the signed-in user from a
+        # database that may be the very thing that failed.
+        return app.jinja_env.get_template("errors/500.html").render(), 500
+
+
+def _register_template_globals(app: Flask) -> None:
+    from flask_login import current_user
+
+    from .services.notifications import unread_count
+
+    @app.context_processor
+    def notifications_count():
+        # A function, so that only pages that show the count ask the database for it.
+        return {"unread_notifications": lambda: unread_count(current_user.id) if current_user.is_authenticated else 0}
 
 
 def _register_security_headers(app: Flask) -> None:

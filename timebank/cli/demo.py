@@ -1,6 +1,48 @@
+"""`demo seed`: a demo community to try the app with (and, large, to benchmark it)."""
+import sys
+
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..demo import COORDINATOR_EMAIL, FUNDER_EMAIL, DemoExists, demo_exists, seed_demo
+from .errors import OneLineGroup, cli_errors
+
+MIN_MEMBERS = 8  # enough for every kind plus someone who only gives and someone who only receives
+MAX_MEMBERS = 99_999
 
 
-@click.group(help="Demo data.")
+@click.group(cls=OneLineGroup, help="Demo data.")
 def demo():
     pass
+
+
+@demo.command(help="Create the demo community 'demo' with members, organisations and months of history, "
+              "then print the demo logins.")
+@click.option("--members", type=click.IntRange(MIN_MEMBERS, MAX_MEMBERS), default=40, show_default=True,
+              help="How many members (besides the coordinator and the funder).")
+@click.option("--exchanges", type=click.IntRange(min=0), default=1500, show_default=True,
+              help="About how many entries: exchanges, group sessions, donations, grants and reversals.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed makes the same demo.")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing (and exit 0) when the demo community already exists.")
+@with_appcontext
+@cli_errors
+def seed(members, exchanges, seed, if_empty):
+    password = current_app.config["DEMO_PASSWORD"]
+    if demo_exists():  # checked before the progress bar starts, so the answer is one line
+        if not if_empty:
+            raise DemoExists()
+        click.echo(f"Demo already seeded (sign in as {COORDINATOR_EMAIL} with the password {password}).")
+        return
+    with click.progressbar(length=exchanges, label="Posting entries", file=sys.stderr) as bar:
+        summary = seed_demo(members=members, exchanges=exchanges, seed=seed, password=password, progress=bar.update)
+    closed = f"; {summary.closed_month:%B %Y} is closed" if summary.closed_month else ""
+    click.echo(
+        f"Seeded {summary.community} (demo): {summary.members} members, {summary.entries} entries "
+        f"from {summary.start:%-d %B %Y} to {summary.end:%-d %B %Y}{closed}."
+    )
+    click.echo(f"Demo logins (password: {password}):")
+    click.echo(f"  {COORDINATOR_EMAIL:<26} coordinator")
+    click.echo(f"  {FUNDER_EMAIL:<26} funder (reports only)")
+    click.echo(f"  {summary.first_email:<26} member ({summary.first_email} to {summary.last_email})")

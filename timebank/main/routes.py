@@ -5,8 +5,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..member.home import home as member_home
 from ..models import Role
 from ..services.home import memberships_with_balances
+from ..services.members import account_memberships
 from . import bp
 
 ROLE_LABELS = {
@@ -17,16 +19,11 @@ ROLE_LABELS = {
 }
 
 
-@bp.after_request
-def not_cached(response):
-    # Member pages show a person's name and balance: a shared phone's back button must not.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.get("/")
 @login_required
 def home():
+    if account_memberships(current_user.id):
+        return member_home()
     rows = memberships_with_balances(current_user.id)
     has_account = any(row.balance is not None for row in rows)
     return render_template("main/home.html", rows=rows, has_account=has_account, role_labels=ROLE_LABELS)

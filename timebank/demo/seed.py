@@ -1,0 +1,157 @@
+"""Seeding the demo community: people, organisations, and months of history.
+
+Everything is drawn from one `random.Random(seed)`, so the same seed gives the same data (the
+same ids, refs and postings in a fresh database). Entries go through the ledger core's batched
+path, `post_entries`, in date order, one commit per batch, so the seed is bound by the core's
+own speed and its memory stays flat. The oldest month is closed once its entries are in, so the
+demo shows a sealed period; nothing is dated into it afterwards.
+"""
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from ..errors import InvalidInput
+from ..extensions import db
+from ..ledger import close_period, post_entries
+from ..ledger.periods import next_month
+from ..models import Account, ActivityCategory, Community, Role
+from ..models.types import utcnow
+from ..security import hash_password
+from ..services.communities import create_community, create_organisation_account, pot_account
+from ..services.people import add_membership, create_user
+from . import names
+from .history import History
+from .people import cast, draw_ref, insert_members
+
+BATCH = 5000  # specs per post_entries call and per commit
+HISTORY_MONTHS = 7  # full months before the current one; the oldest is closed
+MEMBER_CEILING = 12000  # 200 hours, so that the busiest givers are not stopped in a big demo
+TRUST_BUDGET = 25  # the trust may owe 25 minutes per demo entry (at least 100,000 minutes)
+
+
+class DemoExists(InvalidInput):
+    message = "The demo community already exists; seed into a fresh database to start again."
+
+
+@dataclass
+class Summary:
+    community: str
+    members: int
+    first_email: str
+    last_email: str
+    start: date
+    end: date
+    closed_month: date | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def entries(self) -> int:
+        return sum(self.counts.values())
+
+
+def demo_exists() -> bool:
+    return db.session.scalar(select(Community.id).where(Community.slug == names.COMMUNITY_SLUG)) is not None
+
+
+def history_start(today: date) -> date:
+    """The first day of the month HISTORY_MONTHS before this one."""
+    index = today.year * 12 + today.month - 1 - HISTORY_MONTHS
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def seed_demo(
+    *,
+    members: int,
+    exchanges: int,
+    seed: int,
+    password: str,
+    progress: Callable[[int], None] = lambda n: None,
+    batch_size: int = BATCH,
+) -> Summary:
+    """Create the demo community and its history, committing as it goes."""
+    if demo_exists():
+        raise DemoExists()
+    rng = random.Random(seed)
+    password_hash = hash_password(password)  # once: argon2 is slow on purpose
+    community = create_community(names.COMMUNITY_SLUG, names.COMMUNITY_NAME, default_ceiling=MEMBER_CEILING)
+    today = community.today()
+    start = history_start(today)
+    refs: set[str] = set()
+
+    coordinator = create_user(names.COORDINATOR_EMAIL, names.COORDINATOR_NAME, password_hash=password_hash)
+    add_membership(coordinator, community, Role.COORDINATOR, "professional", joined_on=start, ref=draw_ref(rng, refs))
+    funder = create_user(names.FUNDER_EMAIL, names.FUNDER_NAME, password_hash=password_hash)
+    add_membership(funder, community, Role.FUNDER, None, joined_on=start, ref=draw_ref(rng, refs))
+    health_centre = create_organisation_account(community.id, names.HEALTH_CENTRE, floor=None)
+    trust_floor = -max(100_000, TRUST_BUDGET * exchanges)
+    trust = create_organisation_account(community.id, names.MENTAL_HEALTH_TRUST, floor=trust_floor)
+    people = cast(rng, members, start, today, refs)
+    insert_members(community, people, password_hash, utcnow())
+    db.session.commit()
+
+    history = History(
+        rng,
+        community.id,
+        people,
+        coordinator_id=coordinator.id,
+        pot_id=pot_account(community.id).id,
+        organisations=(health_centre.id, trust.id),
+        activities=dict(
+            db.session.execute(
+                select(ActivityCategory.name, ActivityCategory.id).where(ActivityCategory.community_id == community.id)
+            ).all()
+        ),
+        limits={
+            row.id: (row.floor, row.ceiling)
+            for row in db.session.execute(
+                select(Account.id, Account.floor, Account.ceiling).where(Account.community_id == community.id)
+            )
+        },
+        start=start,
+        end=today,
+        total=exchanges,
+        auto_confirm_days=community.auto_confirm_days or 0,
+    )
+    closed = _post_history(history, batch_size, progress, community.id, coordinator.id)
+    return Summary(
+        community=community.name,
+        members=members,
+        first_email=people[0].email,
+        last_email=people[-1].email,
+        start=start,
+        end=today,
+        closed_month=closed,
+        counts=dict(history.counts),
+    )
+
+
+def _post_history(history: History, batch_size: int, progress, community_id: int, closer_id: int) -> date | None:
+    """Post the history in date order; flush at every month's end (so later months can reverse
+    earlier entries) and close the oldest month as soon as its last entry is in."""
+    buffer = []
+
+    def flush():
+        if buffer:
+            results = post_entries(buffer)
+            db.session.commit()
+            history.remember(buffer, results)
+            progress(len(buffer))
+            buffer.clear()
+
+    first_month, closed = history.start, None
+    for day, quota in history.schedule():
+        if day.day == 1 and day != first_month:
+            flush()
+            if closed is None:
+                close_period(community_id, first_month, closed_by_id=closer_id)
+                db.session.commit()
+                closed, history.open_from = first_month, next_month(first_month)
+        for spec in history.entries(day, quota):
+            buffer.append(spec)
+            if len(buffer) >= batch_size:
+                flush()
+    flush()
+    return closed
