@@ -14,6 +14,7 @@ COMMANDS = [
     ["ledger", "balances"],
     ["period", "close"],
     ["users", "create"],
+    ["exchanges", "auto-confirm"],
     ["demo", "seed"],
 ]
 

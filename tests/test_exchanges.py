@@ -216,3 +216,19 @@ def test_time_with_an_organisation_is_confirmed_by_a_coordinator(app, community,
     confirm_exchange(exchange.id, coordinator.user)
     db.session.commit()
     assert exchange.status == ExchangeStatus.POSTED
+
+
+def test_auto_confirm_command_posts_what_is_due(app, runner, community, make_member):
+    a, _ = make_member()
+    _, b_account = make_member()
+    exchange, _ = log(a, b_account, minutes=60)
+    exchange.created_at = utcnow() - timedelta(days=community.auto_confirm_days + 1)
+    db.session.commit()
+    result = runner.invoke(args=["exchanges", "auto-confirm"])
+    assert result.exit_code == 0, result.output
+    assert "riverside: 1 posted" in result.output
+    db.session.refresh(exchange)
+    assert exchange.status == ExchangeStatus.POSTED and exchange.confirmation == Confirmation.AUTO_TIMEOUT
+    again = runner.invoke(args=["exchanges", "auto-confirm", "--community", "riverside"])
+    assert "riverside: 0 posted" in again.output and entries() == 1
+    assert runner.invoke(args=["exchanges", "auto-confirm", "--community", "nowhere"]).exit_code == 1

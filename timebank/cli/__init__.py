@@ -3,11 +3,12 @@
 Every command answers bad input with one readable line on stderr and a non-zero exit.
 """
 from .demo import demo
+from .exchanges import exchanges
 from .ledger import ledger
 from .period import period
 from .users import users
 
 
 def register_cli(app) -> None:
-    for group in (demo, ledger, period, users):
+    for group in (demo, exchanges, ledger, period, users):
         app.cli.add_command(group)
