@@ -34,10 +34,9 @@ class OneLineGroup(click.Group):
 
 
 def parse_month(value: str):
-    from datetime import date
+    from ..dates import parse_month as parse
 
     try:
-        year, month = value.split("-")
-        return date(int(year), int(month), 1)
+        return parse(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a month written YYYY-MM") from None

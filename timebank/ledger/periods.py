@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from ..dates import next_month
 from ..errors import NotFound, PeriodAlreadyClosed, PeriodNotFinished
 from ..extensions import db
 from ..models import Community, Entry, Posting, ReportingPeriod
@@ -16,10 +17,6 @@ from . import rules
 
 def closed_months(community_id: int) -> set[date]:
     return set(db.session.scalars(select(ReportingPeriod.month).where(ReportingPeriod.community_id == community_id)))
-
-
-def next_month(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
 def compute_seal(community_id: int, month: date) -> tuple[str, int]:

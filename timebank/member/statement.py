@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Response, abort, g, render_template, request, stream_with_context
 
+from ..dates import parse_month
 from ..services.statements import statement_lines, statement_page
 from . import bp
 from .context import member_required
@@ -17,8 +18,7 @@ def _month_arg() -> date | None:
     if not value:
         return None
     try:
-        year, month = value.split("-")
-        return date(int(year), int(month), 1)
+        return parse_month(value)
     except ValueError:
         abort(404)
 

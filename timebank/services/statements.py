@@ -10,8 +10,8 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from ..dates import next_month
 from ..extensions import db
-from ..ledger.periods import next_month
 from ..models import Account, AccountType, ActivityCategory, Entry, Membership, Posting, User
 from ..models.types import utcnow
 
