@@ -5,9 +5,9 @@ One path for everything, from a member's single exchange to a million-entry demo
 touches, and writes the entries, the postings and the new cached balances in the caller's
 transaction. It flushes and never commits: the caller commits once.
 
-Concurrency. PostgreSQL: the community row is locked FOR SHARE (so a period cannot close
-under us; closing takes FOR UPDATE), then every touched account FOR UPDATE in id order, so two
-writers never deadlock; balances are read only after the lock. SQLite: the transaction began
+Concurrency. PostgreSQL: a shared advisory lock on the community (so a period cannot close
+under us; closing takes it exclusively), then every touched account FOR UPDATE in id order, so
+two writers never deadlock; balances are read only after the lock. SQLite: the transaction began
 IMMEDIATE (see `timebank.database`), so writers are already serialised. On both, the balance
 UPDATE repeats the limit and sequence checks in its WHERE clause, so a write that slipped past
 the lock would change nothing instead of breaking I3 or I4.
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
@@ -73,14 +73,15 @@ def post_entries(specs: Sequence[EntrySpec], *, now: datetime | None = None) -> 
     db.session.flush()
 
     community = _lock_community(community_ids.pop())
-    today = community.today(now)
-    closed = closed_months(community.id)
-    for spec in specs:
-        rules.check_date(spec.occurred_on, today, closed)
-
     states, kinds = _lock_accounts(community.id, {p.account_id for s in specs for p in s.postings})
     results: list[Posted | None] = [None] * len(specs)
     to_write = _claim_keys(community.id, specs, results)
+    # Dates are checked only for what is new: a retry of an entry already recorded returns it,
+    # even if its month has been closed since.
+    today = community.today(now)
+    closed = closed_months(community.id)
+    for i in to_write:
+        rules.check_date(specs[i].occurred_on, today, closed)
     _check_reversals(community.id, [specs[i] for i in to_write])
 
     start = {account_id: state for account_id, state in states.items()}
@@ -125,6 +126,12 @@ def reverse_entry(
     original = db.session.get(Entry, entry_id)
     if original is None or original.community_id != community_id:
         raise NotFound()
+    if idempotency_key is not None:
+        earlier = db.session.scalar(
+            select(Entry).where(Entry.community_id == community_id, Entry.idempotency_key == idempotency_key)
+        )
+        if earlier is not None and earlier.reverses_id == original.id:
+            return earlier, True  # a retry: its date may differ if a month closed in between
     if occurred_on is None:
         community = db.session.get(Community, community_id)
         month = rules.month_of(original.occurred_on)
@@ -158,10 +165,20 @@ def balance(account_id: int) -> int:
 # -- the steps of post_entries ---------------------------------------------------------------
 
 
+#: Advisory lock class for "a community's periods" on PostgreSQL (the object id is the community).
+PERIOD_LOCK_CLASS = 7301
+
+
 def _lock_community(community_id: int) -> Community:
-    community = db.session.scalar(
-        select(Community).where(Community.id == community_id).with_for_update(read=True)
-    )
+    """Hold the community's periods still while posting. On PostgreSQL a shared advisory lock,
+    which (unlike a row's FOR SHARE) queues fairly behind a waiting `close_period`, so closing a
+    month is not starved by a stream of postings."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:class, :community)"),
+            {"class": PERIOD_LOCK_CLASS, "community": community_id},
+        )
+    community = db.session.scalar(select(Community).where(Community.id == community_id))
     if community is None:
         raise NotFound()
     return community

@@ -106,7 +106,7 @@ def journal_lines() -> Iterator[str]:
         .execution_options(**STREAM)
     )
     yield "; Timebank ledger export. Amounts are minutes (MIN); positive = the account holder gave time.\n"
-    yield "commodity MIN\n    format 1 MIN\n\n"
+    yield "commodity MIN\n\n"
     current = None
     for row in db.session.execute(query):
         if row.id != current:

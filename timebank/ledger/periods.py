@@ -5,7 +5,7 @@ in it (see `rules.seal_line`), must still match when `verify` recomputes it.
 """
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from ..dates import next_month
 from ..errors import NotFound, PeriodAlreadyClosed, PeriodNotFinished
@@ -53,9 +53,17 @@ def compute_seal(community_id: int, month: date) -> tuple[str, int]:
 
 
 def close_period(community_id: int, month: date, *, closed_by_id: int | None, now: datetime | None = None) -> ReportingPeriod:
-    """Close and seal a month that has ended. Locks the community row so that no entry can be
-    posted into the month while it is being sealed (posting takes the same row FOR SHARE)."""
-    community = db.session.scalar(select(Community).where(Community.id == community_id).with_for_update())
+    """Close and seal a month that has ended. Takes the community's period lock exclusively, so
+    that no entry can be posted into the month while it is sealed (posting holds it shared; on
+    SQLite the IMMEDIATE transaction does the same)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from .core import PERIOD_LOCK_CLASS
+
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:class, :community)"),
+            {"class": PERIOD_LOCK_CLASS, "community": community_id},
+        )
+    community = db.session.scalar(select(Community).where(Community.id == community_id))
     if community is None:
         raise NotFound()
     month = rules.month_of(month)

@@ -1,11 +1,18 @@
-"""The database triggers that guard the ledger (I1 on PostgreSQL, I5 on both dialects).
+"""The database triggers that guard the ledger (I1 on PostgreSQL, I5 and I8 on both dialects).
 
-They are created by the initial migration (migrations/versions/0001_initial_schema.py); this
-module names them so that `ledger verify` can check that they are still installed.
+They are created by the migrations (0001: entries and postings; 0003: closed periods); this
+module names them so that `ledger verify` can check that they are still installed and enabled.
 """
 
 EXPECTED = {
-    "sqlite": {"entry_no_update", "entry_no_delete", "posting_no_update", "posting_no_delete"},
+    "sqlite": {
+        "entry_no_update",
+        "entry_no_delete",
+        "posting_no_update",
+        "posting_no_delete",
+        "reporting_period_no_update",
+        "reporting_period_no_delete",
+    },
     "postgresql": {
         "entry_immutable",
         "posting_immutable",
@@ -13,12 +20,15 @@ EXPECTED = {
         "posting_no_truncate",
         "posting_entry_balanced",
         "entry_has_postings",
+        "reporting_period_immutable",
+        "reporting_period_no_truncate",
     },
 }
 
 INSTALLED_SQL = {
     "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger'",
-    "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal",
+    # A trigger that is present but disabled guards nothing.
+    "postgresql": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'",
 }
 
 

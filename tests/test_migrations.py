@@ -1,0 +1,117 @@
+"""The models and the migrations describe the same schema, and the migrations run both ways.
+
+Every test database is built by the migrations (never create_all), so a model change without a
+migration would otherwise go unnoticed until production.
+"""
+
+import pprint
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from timebank import ledger
+from timebank.extensions import db
+from timebank.ledger import triggers
+from timebank.services.communities import create_community
+from timebank.services.people import add_membership, create_user, member_account
+
+
+def schema_differences():
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+        connection.rollback()
+    return differences
+
+
+def check_constraints():
+    """(table, name) of every CHECK constraint in the database."""
+    with db.engine.connect() as connection:
+        inspector = inspect(connection)
+        found = {
+            (table, check["name"])
+            for table in inspector.get_table_names()
+            for check in inspector.get_check_constraints(table)
+        }
+        connection.rollback()
+    return found
+
+
+def installed_triggers(backend):
+    with db.engine.connect() as connection:
+        names = set(connection.execute(text(triggers.INSTALLED_SQL[backend])).scalars())
+        connection.rollback()
+    return names
+
+
+def model_check_constraints():
+    from sqlalchemy import CheckConstraint
+
+    return {
+        (table.name, constraint.name)
+        for table in db.metadata.sorted_tables
+        for constraint in table.constraints
+        if isinstance(constraint, CheckConstraint)
+    }
+
+
+def assert_schema_matches_models(backend):
+    differences = schema_differences()
+    assert not differences, "models and migrations differ:\n" + pprint.pformat(differences)
+    # Autogenerate does not compare CHECK constraints; compare their names here.
+    assert check_constraints() == model_check_constraints()
+    assert triggers.expected_names(backend) <= installed_triggers(backend)
+
+
+def test_the_migrated_schema_matches_the_models(app, backend):
+    db.session.rollback()
+    assert_schema_matches_models(backend)
+
+
+def test_the_schema_comparison_would_notice_a_difference(app, backend):
+    """Guard against a comparison that can never fail: drop an index and it must be reported."""
+    db.session.rollback()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_posting_entry_id"))
+    differences = schema_differences()
+    assert [d[0] for d in differences] == ["add_index"]
+    assert differences[0][1].name == "ix_posting_entry_id"
+
+
+def test_downgrade_to_base_and_upgrade_again(app, backend, runner):
+    db.session.rollback()
+    db.session.remove()
+
+    result = runner.invoke(args=["db", "downgrade", "base"])
+    assert result.exit_code == 0, result.output
+    with db.engine.connect() as connection:
+        left = set(inspect(connection).get_table_names()) - {"alembic_version"}
+        connection.rollback()
+    assert left == set()
+    assert installed_triggers(backend) == set()
+    if backend == "postgresql":
+        with db.engine.connect() as connection:
+            functions = (
+                connection.execute(text("SELECT proname FROM pg_proc WHERE proname LIKE 'ledger_%'")).scalars().all()
+            )
+        assert functions == []
+
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert_schema_matches_models(backend)
+
+    # And the upgraded database works, guards included.
+    community = create_community("riverside", "Riverside Timebank")
+    accounts = []
+    for n in range(2):
+        user = create_user(f"p{n}@example.org", f"Person {n}")
+        accounts.append(member_account(add_membership(user, community).id))
+    entry, _ = ledger.post_entry(ledger.exchange(community.id, accounts[0].id, accounts[1].id, 60, community.today()))
+    db.session.commit()
+    assert all(check.ok for check in ledger.verify())
+    with pytest.raises(DBAPIError, match="immutable"):
+        db.session.execute(text("DELETE FROM posting WHERE entry_id = :e"), {"e": entry.id})
+    db.session.rollback()
