@@ -268,11 +268,11 @@ DROP = {
 @pytest.mark.parametrize("which", [0, -1])
 def test_a_missing_trigger_makes_i5_fail(book, backend, runner, which):
     name = sorted(expected_names(backend))[which]
-    table = next(t for t in ("reporting_period", "entry", "posting") if name.startswith(t))
+    table = next(t for t in ("reporting_period", "audit_event", "entry", "posting") if name.startswith(t))
     db.session.execute(text(DROP[backend].format(name=name, table=table)))
     db.session.commit()
     bad = failing(ledger.verify())
-    assert list(bad) == [("I5", "the database refuses updates and deletes of entries, postings and closed periods")]
+    assert list(bad) == [("I5", "the database refuses updates and deletes of entries, postings, closed periods and the audit log")]
     assert list(bad.values()) == [[f"trigger {name} is missing"]]
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1

@@ -1,7 +1,8 @@
 """The database triggers that guard the ledger (I1 on PostgreSQL, I5 and I8 on both dialects).
 
-They are created by the migrations (0001: entries and postings; 0003: closed periods); this
-module names them so that `ledger verify` can check that they are still installed and enabled.
+They are created by the migrations (0001: entries and postings; 0003: closed periods; 0004: the
+audit log); this module names them so that `ledger verify` can check that they are still
+installed and enabled.
 """
 
 EXPECTED = {
@@ -12,6 +13,8 @@ EXPECTED = {
         "posting_no_delete",
         "reporting_period_no_update",
         "reporting_period_no_delete",
+        "audit_event_no_update",
+        "audit_event_no_delete",
     },
     "postgresql": {
         "entry_immutable",
@@ -22,6 +25,8 @@ EXPECTED = {
         "entry_has_postings",
         "reporting_period_immutable",
         "reporting_period_no_truncate",
+        "audit_event_immutable",
+        "audit_event_no_truncate",
     },
 }
 

@@ -148,7 +148,7 @@ def _i4_limits() -> Check:
 def _i5_triggers() -> Check:
     dialect = db.session.get_bind().dialect.name
     expected = triggers.expected_names(dialect)
-    check = Check("I5", "the database refuses updates and deletes of entries, postings and closed periods", len(expected))
+    check = Check("I5", "the database refuses updates and deletes of entries, postings, closed periods and the audit log", len(expected))
     installed = set(db.session.scalars(text(triggers.INSTALLED_SQL[dialect])))
     for name in sorted(expected - installed):
         check.violations.append(f"trigger {name} is missing")

@@ -8,6 +8,19 @@ from .community import (
     MemberKind,
     ReportingPeriod,
 )
+from .coordination import (
+    Attendance,
+    AuditEvent,
+    GroupSession,
+    Invitation,
+    Match,
+    MatchStatus,
+    MemberNote,
+    Restriction,
+    RestrictionCode,
+    SafeguardingCheck,
+    SessionPayer,
+)
 from .exchanges import Exchange, ExchangeStatus
 from .ledger import Account, AccountType, Confirmation, CoproductionStep, Entry, EntryKind, LadderRung, Posting
 from .listings import HelpOffer, Listing, ListingStatus, ListingType
@@ -15,6 +28,17 @@ from .notifications import FormSubmission, Notification
 from .people import ContactBy, KindChange, Membership, MembershipStatus, Role, User
 
 __all__ = [
+    "Attendance",
+    "AuditEvent",
+    "GroupSession",
+    "Invitation",
+    "Match",
+    "MatchStatus",
+    "MemberNote",
+    "Restriction",
+    "RestrictionCode",
+    "SafeguardingCheck",
+    "SessionPayer",
     "BUILT_IN_KINDS",
     "ORGANISATION_KIND",
     "POT_KIND",

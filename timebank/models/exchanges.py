@@ -62,6 +62,8 @@ class Exchange(db.Model):
     #: Why an automatic posting could not be made (for example a limit), for a coordinator.
     last_error: Mapped[str | None] = mapped_column(Text)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id", ondelete="RESTRICT"), unique=True)
+    #: The brokered match this exchange came from, if any.
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("match.id", ondelete="RESTRICT"))
     #: Made when the form was drawn; a repeated POST finds this exchange instead of making another.
     submission_id: Mapped[str] = mapped_column(String(64))
 

@@ -95,6 +95,8 @@ class Membership(db.Model):
     contact_by: Mapped[str] = mapped_column(String(20), default=ContactBy.COORDINATOR)
     share_contact: Mapped[bool] = mapped_column(default=False)
     in_directory: Mapped[bool] = mapped_column(default=True)
+    #: What the person wrote when applying through the public sign-up form.
+    application_note: Mapped[str | None] = mapped_column(Text)
     #: Send notifications by email too (when the installation has mail configured).
     email_notifications: Mapped[bool] = mapped_column(default=True)
 
