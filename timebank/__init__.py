@@ -38,6 +38,7 @@ def create_app(config=None) -> Flask:
 
     from . import mail, models  # noqa: F401  (register the tables, and sending mail on commit)
     from .auth import bp as auth_bp
+    from .coordinate import bp as coordinate_bp
     from .cli import register_cli
     from .main import bp as main_bp
     from .member import bp as member_bp
@@ -45,6 +46,7 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(member_bp)
+    app.register_blueprint(coordinate_bp)
     register_cli(app)
     register_filters(app)
     _register_error_pages(app)
@@ -92,9 +94,14 @@ def _register_template_globals(app: Flask) -> None:
     from .services.notifications import unread_count
 
     @app.context_processor
-    def notifications_count():
-        # A function, so that only pages that show the count ask the database for it.
-        return {"unread_notifications": lambda: unread_count(current_user.id) if current_user.is_authenticated else 0}
+    def header_helpers():
+        # Functions, so that only pages that show them ask the database.
+        from .coordinate.context import coordinator_memberships
+
+        return {
+            "unread_notifications": lambda: unread_count(current_user.id) if current_user.is_authenticated else 0,
+            "is_coordinator": lambda: current_user.is_authenticated and bool(coordinator_memberships(current_user.id)),
+        }
 
 
 def _register_security_headers(app: Flask) -> None:
