@@ -13,6 +13,8 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 import config
 from timebank import create_app
@@ -64,8 +66,6 @@ class SqliteDatabases:
 class PostgresDatabases:
     def __init__(self):
         self.server = create_engine(config.TEST_POSTGRES_URL, isolation_level="AUTOCOMMIT")
-        with self.server.connect() as connection:
-            connection.execute(text("SELECT 1"))
         self.template = f"tb_template_{uuid.uuid4().hex[:12]}"
         self._execute(f'CREATE DATABASE "{self.template}"')
         _migrate(self.url_for(self.template))
@@ -97,12 +97,15 @@ def sqlite_databases(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgresql_databases():
+    probe = create_engine(config.TEST_POSTGRES_URL, poolclass=NullPool)
     try:
-        databases = PostgresDatabases()
-    except Exception as error:  # noqa: BLE001 (any failure to reach the server)
+        with probe.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
         if config.REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but unreachable: {error}")
         pytest.skip(f"PostgreSQL unreachable: {error}")
+    databases = PostgresDatabases()  # anything failing from here on is an error, not a skip
     yield databases
     databases.close()
 

@@ -30,12 +30,15 @@ from ..models import (
     EntryKind,
     Exchange,
     ExchangeStatus,
+    Match,
     Membership,
     MembershipStatus,
     User,
 )
 from ..models.types import utcnow
+from .coordination.brokering import complete_match
 from .notifications import notify, notify_coordinators
+from .submissions import add_once
 
 MAX_MINUTES = 24 * 60
 
@@ -70,14 +73,15 @@ def log_exchange(
     """Log time the member gave (gave=True) or received. Returns the exchange and whether it is
     new; a repeat of the same submission returns the first one."""
     community = membership.community
-    existing = db.session.scalar(
-        select(Exchange).where(Exchange.community_id == community.id, Exchange.submission_id == submission_id)
-    )
+    def find_existing():
+        return db.session.scalar(
+            select(Exchange).where(Exchange.community_id == community.id, Exchange.submission_id == submission_id)
+        )
+
     own = _own_account(membership)
+    existing = find_existing()
     if existing is not None:
-        if existing.logged_by_account_id != own.id:
-            raise SubmissionConflict()
-        return existing, False
+        return _same_submitter(existing, own), False
     if not isinstance(minutes, int) or not 0 < minutes <= MAX_MINUTES:
         raise MinutesOutOfRange()
     partner = _partner_account(community.id, partner_account_id, own.id)
@@ -95,8 +99,9 @@ def log_exchange(
         submission_id=submission_id,
         created_at=now or utcnow(),
     )
-    db.session.add(exchange)
-    db.session.flush()
+    exchange, created = add_once(exchange, find_existing)
+    if not created:
+        return _same_submitter(exchange, own), False
     if community.auto_confirm_days == 0:
         _post(exchange, confirmed_by=None, confirmation=Confirmation.AUTO_TIMEOUT, now=now)
     else:
@@ -188,6 +193,12 @@ def pending_for(account_id: int) -> tuple[list[Exchange], list[Exchange]]:
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def _same_submitter(exchange: Exchange, own: Account) -> Exchange:
+    if exchange.logged_by_account_id != own.id:
+        raise SubmissionConflict()
+    return exchange
+
+
 def _own_account(membership: Membership) -> Account:
     account = db.session.scalar(select(Account).where(Account.membership_id == membership.id))
     if account is None or account.closed_at is not None or membership.status != MembershipStatus.ACTIVE:
@@ -248,6 +259,9 @@ def _post(exchange: Exchange, *, confirmed_by: User | None, confirmation: str, n
     exchange.decided_at = now or utcnow()
     exchange.decided_by_id = confirmed_by.id if confirmed_by else None
     exchange.last_error = None
+    match = db.session.get(Match, exchange.match_id) if exchange.match_id is not None else None
+    if match is not None and match.community_id == exchange.community_id:
+        complete_match(match, entry.id, now=now)  # the brokered match led to time exchanged
     db.session.flush()
     for account_id in (exchange.giver_account_id, exchange.receiver_account_id):
         account = db.session.get(Account, account_id)

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import HelpOffer, Listing, ListingStatus, ListingType, Membership, MembershipStatus
 from ..models.types import utcnow
 from .notifications import notify, notify_coordinators
+from .submissions import add_once
 
 PAGE_SIZE = 20
 TITLE_MAX = 120
@@ -25,13 +26,14 @@ def _validate(type_: str, title: str, description: str) -> tuple[str, str]:
 
 
 def create_listing(membership: Membership, *, type_: str, title: str, description: str, category_id: int | None, submission_id: str) -> tuple[Listing, bool]:
-    existing = db.session.scalar(
-        select(Listing).where(Listing.community_id == membership.community_id, Listing.submission_id == submission_id)
-    )
+    def find_existing():
+        return db.session.scalar(
+            select(Listing).where(Listing.community_id == membership.community_id, Listing.submission_id == submission_id)
+        )
+
+    existing = find_existing()
     if existing is not None:
-        if existing.membership_id != membership.id:
-            raise SubmissionConflict()
-        return existing, False
+        return _same_submitter(existing, membership), False
     title, description = _validate(type_, title, description)
     listing = Listing(
         community_id=membership.community_id,
@@ -42,9 +44,14 @@ def create_listing(membership: Membership, *, type_: str, title: str, descriptio
         category_id=category_id,
         submission_id=submission_id,
     )
-    db.session.add(listing)
-    db.session.flush()
-    return listing, True
+    listing, created = add_once(listing, find_existing)
+    return _same_submitter(listing, membership), created
+
+
+def _same_submitter(listing: Listing, membership: Membership) -> Listing:
+    if listing.membership_id != membership.id:
+        raise SubmissionConflict()
+    return listing
 
 
 def own_listing(membership: Membership, listing_id: int) -> Listing:
