@@ -253,7 +253,8 @@ class History(Draws):
             )
             (giver, given), (receiver, _) = legs
             minutes = self.rng.choices(flows.UNITS, cum_weights=flows.UNIT_CUM)[0]
-            if reason.startswith("Wrong number") and minutes != given and self._fits(giver, minutes) and self._fits(receiver, -minutes):
+            corrected = reason.startswith("Wrong number") and minutes != given
+            if corrected and self._fits(giver, minutes) and self._fits(receiver, -minutes):
                 legs = ((giver, minutes), (receiver, -minutes))
                 self._followup = self._spec("exchange", dated, legs, coordinator, coordinator, "phone", activity)
             return spec
