@@ -33,7 +33,9 @@ def seed(members, exchanges, seed, if_empty):
     if demo_exists():  # checked before the progress bar starts, so the answer is one line
         if not if_empty:
             raise DemoExists()
-        click.echo(f"Demo already seeded (sign in as {COORDINATOR_EMAIL} with the password {password}).")
+        first, last = _member_email_range()
+        click.echo("Demo already seeded.")
+        _print_logins(password, first, last)
         return
     with click.progressbar(length=exchanges, label="Posting entries", file=sys.stderr) as bar:
         summary = seed_demo(members=members, exchanges=exchanges, seed=seed, password=password, progress=bar.update)
@@ -42,7 +44,22 @@ def seed(members, exchanges, seed, if_empty):
         f"Seeded {summary.community} (demo): {summary.members} members, {summary.entries} entries "
         f"from {summary.start:%-d %B %Y} to {summary.end:%-d %B %Y}{closed}."
     )
+    _print_logins(password, summary.first_email, summary.last_email)
+
+
+def _print_logins(password: str, first_email: str | None, last_email: str | None) -> None:
     click.echo(f"Demo logins (password: {password}):")
     click.echo(f"  {COORDINATOR_EMAIL:<26} coordinator")
     click.echo(f"  {FUNDER_EMAIL:<26} funder (reports only)")
-    click.echo(f"  {summary.first_email:<26} member ({summary.first_email} to {summary.last_email})")
+    if first_email:
+        click.echo(f"  {first_email:<26} member ({first_email} to {last_email})")
+
+
+def _member_email_range() -> tuple[str | None, str | None]:
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from ..models import User
+
+    demo_members = select(User.email).where(User.email.like("member%@demo.example")).subquery()
+    return db.session.execute(select(func.min(demo_members.c.email), func.max(demo_members.c.email))).one()
