@@ -328,9 +328,22 @@ def _insert(entry_rows: list[dict], posting_rows: list[list], kinds: dict[int, s
         return []
     entry_table, posting_table = Entry.__table__, Posting.__table__
     try:
-        entry_ids = db.session.execute(
-            insert(entry_table).returning(entry_table.c.id, sort_by_parameter_order=True), entry_rows
-        ).scalars().all()
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Take the ids from the sequence first and insert with a plain executemany: psycopg
+            # pipelines it, where a batched INSERT ... RETURNING is re-planned for every batch.
+            entry_ids = sorted(
+                db.session.execute(
+                    text("SELECT nextval(pg_get_serial_sequence('entry', 'id')) FROM generate_series(1, :n)"),
+                    {"n": len(entry_rows)},
+                ).scalars()
+            )
+            db.session.execute(
+                insert(entry_table), [{**row, "id": entry_id} for row, entry_id in zip(entry_rows, entry_ids, strict=True)]
+            )
+        else:
+            entry_ids = db.session.execute(
+                insert(entry_table).returning(entry_table.c.id, sort_by_parameter_order=True), entry_rows
+            ).scalars().all()
     except IntegrityError as error:
         if "idempotency_key" in str(error.orig) or "uq_entry_community_id" in str(error.orig):
             raise IdempotencyConflict() from error
