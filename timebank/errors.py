@@ -176,3 +176,74 @@ class SubmissionConflict(TimebankError):
     code = "submission_conflict"
     status = 409
     message = _l("This form was already sent with different details. Please start again.")
+
+
+# -- coordinator: members and invitations ---------------------------------------------------
+
+
+class NotPermitted(TimebankError):
+    code = "not_permitted"
+    status = 403
+    message = _l("You cannot do that. Ask another coordinator or an administrator.")
+
+
+class WrongMemberStatus(TimebankError):
+    code = "wrong_member_status"
+    status = 409
+    message = _l("That cannot be done while the member has this status.")
+
+
+class CannotDonateNegative(InvalidInput):
+    code = "cannot_donate_negative"
+    message = _l("A balance below zero cannot be donated to the pot. Choose to keep it frozen instead.")
+
+
+class InvitationInvalid(NotFound):
+    code = "invitation_invalid"
+    message = _l("This invitation link is not right. Check that you copied all of it, or ask your coordinator for a new one.")
+
+
+class InvitationUsed(TimebankError):
+    code = "invitation_used"
+    status = 410
+    message = _l("This invitation has already been used. Sign in instead, or ask your coordinator for a new one.")
+
+
+class InvitationExpired(TimebankError):
+    code = "invitation_expired"
+    status = 410
+    message = _l("This invitation has expired. Ask your coordinator for a new one.")
+
+
+class ImportRejected(InvalidInput):
+    """A members file with problems: `problems` lists (line number, message) for every one, and
+    nothing was imported."""
+
+    code = "import_rejected"
+    message = _l("Nothing was imported: the file has problems.")
+
+    def __init__(self, problems, message=None):
+        self.problems = problems
+        super().__init__(message, problems=[{"line": line, "message": str(text)} for line, text in problems])
+
+
+class MatchStatusNotAllowed(TimebankError):
+    code = "match_status_not_allowed"
+    status = 409
+    message = _l("That match cannot change to that status.")
+
+
+class HelperUnavailable(InvalidInput):
+    code = "helper_unavailable"
+    message = _l("That person cannot be introduced for this request: they are not an active member here, they made the request, or a restriction rules them out.")
+
+
+class PeopleOverLimit(LimitExceeded):
+    """LimitExceeded with names, so that a page can say who and by how much: `people` holds
+    (account_id, membership_id or None, name, side, over_by) for every account past a limit."""
+
+    code = "limit_exceeded"
+
+    def __init__(self, breaches, people):
+        self.people = people
+        super().__init__(breaches)

@@ -1,1 +1,153 @@
-"""(to be written)"""
+"""Brokering: the inbox of open requests, suggested helpers for each, introductions, and what
+became of them."""
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..errors import TimebankError
+from ..extensions import db
+from ..models import ListingStatus, MatchStatus, RestrictionCode
+from ..services.coordination.brokering import (
+    clean_codes,
+    introduce,
+    match_list,
+    matches_for,
+    open_request,
+    request_inbox,
+    set_match_status,
+    suggestions,
+)
+from . import bp
+from .context import coordinator_required
+
+RESTRICTION_LABELS = {
+    RestrictionCode.NO_HOME_VISITS: _l("It is a home visit (leave out people with no home visits)"),
+    RestrictionCode.NOT_WITH_CHILDREN: _l("Children are involved (leave out people not to work with children)"),
+    RestrictionCode.NOT_WITH_ADULTS_AT_RISK: _l("An adult at risk is involved (leave out people not to work with adults at risk)"),
+    RestrictionCode.ACCOMPANIED_ONLY: _l("They would be on their own (leave out people who must be accompanied)"),
+    RestrictionCode.NO_LONE_WORKING: _l("It is lone working (leave out people with no lone working)"),
+    RestrictionCode.OTHER: _l("Leave out people with any other restriction"),
+}
+#: Short names of restrictions, for the cautions beside a suggested person.
+RESTRICTION_SHORT = {
+    RestrictionCode.NO_HOME_VISITS: _l("no home visits"),
+    RestrictionCode.NOT_WITH_CHILDREN: _l("not with children"),
+    RestrictionCode.NOT_WITH_ADULTS_AT_RISK: _l("not with adults at risk"),
+    RestrictionCode.ACCOMPANIED_ONLY: _l("accompanied only"),
+    RestrictionCode.NO_LONE_WORKING: _l("no lone working"),
+    RestrictionCode.OTHER: _l("another restriction"),
+}
+STATUS_LABELS = {
+    MatchStatus.INTRODUCED: _l("introduced"),
+    MatchStatus.ACCEPTED: _l("accepted"),
+    MatchStatus.DECLINED: _l("declined"),
+    MatchStatus.COMPLETED: _l("completed"),
+}
+#: The buttons offered for a match in each status.
+NEXT_STATUSES = {
+    MatchStatus.INTRODUCED: (MatchStatus.ACCEPTED, MatchStatus.DECLINED, MatchStatus.COMPLETED),
+    MatchStatus.ACCEPTED: (MatchStatus.COMPLETED, MatchStatus.DECLINED),
+    MatchStatus.DECLINED: (MatchStatus.ACCEPTED,),
+    MatchStatus.COMPLETED: (),
+}
+STATUS_BUTTONS = {
+    MatchStatus.ACCEPTED: _l("Mark accepted"),
+    MatchStatus.DECLINED: _l("Mark declined"),
+    MatchStatus.COMPLETED: _l("Mark completed"),
+}
+
+
+def _helpers():
+    return {
+        "status_labels": STATUS_LABELS,
+        "next_statuses": NEXT_STATUSES,
+        "status_buttons": STATUS_BUTTONS,
+        "restriction_names": lambda codes: ", ".join(str(RESTRICTION_SHORT[RestrictionCode(c)]) for c in codes),
+    }
+
+
+@bp.get("/requests")
+@coordinator_required
+def requests_inbox():
+    matched = request.args.get("show") == "matched"
+    rows, next_after = request_inbox(g.community.id, matched=matched, after=request.args.get("after", type=int))
+    return render_template(
+        "coordinate/brokering/inbox.html",
+        rows=rows,
+        matched=matched,
+        next_after=next_after,
+        first_page=request.args.get("after") is None,
+    )
+
+
+@bp.get("/requests/<int:listing_id>")
+@coordinator_required
+def request_detail(listing_id: int):
+    listing = _request_or_404(listing_id)
+    respect = clean_codes(request.args.getlist("respect"))
+    return render_template(
+        "coordinate/brokering/request.html",
+        listing=listing,
+        respect=respect,
+        restriction_labels=RESTRICTION_LABELS,
+        matches=matches_for(listing.id),
+        suggestions=suggestions(g.community.id, listing.id, respect=respect) if listing.status == ListingStatus.OPEN else [],
+        **_helpers(),
+    )
+
+
+@bp.post("/requests/<int:listing_id>/introduce")
+@coordinator_required
+def introduce_helper(listing_id: int):
+    _request_or_404(listing_id)
+    respect = clean_codes(request.form.getlist("respect"))
+    try:
+        match, created = introduce(g.coordinator, listing_id, request.form.get("helper", type=int) or 0, respect=respect)
+        db.session.commit()
+        if created:
+            flash(_("Introduced %(helper)s to %(requester)s. We have told them both.", helper=match.helper.name,
+                    requester=match.requester.name), "success")
+        else:
+            flash(_("%(helper)s was already introduced for this request.", helper=match.helper.name), "success")
+    except TimebankError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("coordinate.request_detail", listing_id=listing_id, respect=list(respect) or None), 303)
+
+
+@bp.get("/matches")
+@coordinator_required
+def matches():
+    rows, next_before = match_list(g.community.id, before=request.args.get("before", type=int))
+    return render_template(
+        "coordinate/brokering/matches.html",
+        rows=rows,
+        next_before=next_before,
+        first_page=request.args.get("before") is None,
+        **_helpers(),
+    )
+
+
+@bp.post("/matches/<int:match_id>/status")
+@coordinator_required
+def match_status(match_id: int):
+    try:
+        match = set_match_status(g.coordinator, match_id, request.form.get("status", ""))
+        db.session.commit()
+        flash(_("The match is now %(status)s.", status=STATUS_LABELS[MatchStatus(match.status)]), "success")
+    except TimebankError as error:
+        db.session.rollback()
+        if error.status == 404:
+            abort(404)
+        flash(str(error), "error")
+    back = request.form.get("listing", type=int)  # the request page the form was on, if any
+    if back:
+        return redirect(url_for("coordinate.request_detail", listing_id=back), 303)
+    return redirect(url_for("coordinate.matches"), 303)
+
+
+def _request_or_404(listing_id: int):
+    try:
+        return open_request(g.community.id, listing_id)
+    except TimebankError:
+        abort(404)

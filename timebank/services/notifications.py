@@ -28,6 +28,12 @@ def describe(kind: str, params: dict) -> str:
         "exchange_cancelled": lambda p: _("%(name)s cancelled the exchange of %(minutes)s on %(date)s.", **p),
         "exchange_needs_coordinator": lambda p: _("%(name)s logged %(minutes)s on %(date)s with %(organisation)s. Please confirm or decline it.", **p),
         "help_offered": lambda p: _("%(name)s can help with the request \u201c%(title)s\u201d.", **p),
+        "match_introduced": lambda p: _(
+            "The coordinator has introduced %(name)s to help with your request \u201c%(title)s\u201d.", **p
+        ),
+        "match_introduced_helper": lambda p: _(
+            "The coordinator has introduced you to %(name)s, who asked for help with \u201c%(title)s\u201d.", **p
+        ),
     }
     text = texts.get(kind)
     return text(p) if text else kind
