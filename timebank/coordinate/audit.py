@@ -1,1 +1,136 @@
-"""(to be written)"""
+"""The audit log: every coordinator action, filtered by action, member and date; and as CSV."""
+import csv
+import io
+import json
+
+from flask import Response, abort, g, render_template, request, stream_with_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField
+from wtforms.validators import Optional, ValidationError
+
+from ..services.coordination.audit_log import Filters, actions, all_events, events_page, member_name
+from . import bp
+from .context import coordinator_required
+
+CSV_COLUMNS = (
+    "event_id",
+    "created_at",
+    "action",
+    "actor",
+    "subject_member",
+    "subject_ref",
+    "target_type",
+    "target_id",
+    "details",
+    "remote_addr",
+)
+#: Words for the actions this part of the app records; others are shown by their code.
+ACTION_LABELS = {
+    "entry.reverse": _l("Reversed an entry"),
+    "period.close": _l("Closed a month"),
+}
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search: nothing changes
+
+    action = SelectField(_l("Action"), default="", validators=[Optional()])
+    member = IntegerField(_l("Member"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()], format="%Y-%m-%d")
+    until = DateField(_l("To"), validators=[Optional()], format="%Y-%m-%d")
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end date must be the same as or after the start date"))
+
+
+def _filters():
+    """The filter form and, if it is valid, the filters and the name of the member chosen."""
+    form = AuditFilterForm(request.args)
+    form.action.choices = [("", _("All actions"))] + [(a, str(ACTION_LABELS.get(a, a))) for a in actions(g.community.id)]
+    if not form.validate():
+        if form.member.errors:
+            abort(404)  # only ever set by a link to one member's events
+        for f in (form.since, form.until):  # the GOV.UK wording, not WTForms' own
+            f.errors[:] = [_("Enter a date like 2026-11-26") if e == "Not a valid date value." else e for e in f.errors]
+        return form, None, None
+    who = None
+    if form.member.data is not None:
+        who = member_name(g.community.id, form.member.data)
+        if who is None:
+            abort(404)
+    filters = Filters(form.action.data or None, form.member.data, form.since.data, form.until.data)
+    return form, filters, who
+
+
+def _args(filters: Filters) -> dict:
+    return {
+        "action": filters.action,
+        "member": filters.membership_id,
+        "since": filters.since.isoformat() if filters.since else None,
+        "until": filters.until.isoformat() if filters.until else None,
+    }
+
+
+@bp.get("/audit")
+@coordinator_required
+def audit_log():
+    form, filters, who = _filters()
+    page = events_page(g.community, filters, before=request.args.get("before", type=int)) if filters else None
+    return render_template(
+        "coordinate/audit/log.html",
+        form=form,
+        page=page,
+        who=who,
+        args=_args(filters) if filters else {},
+        first_page="before" not in request.args,
+        labels=ACTION_LABELS,
+    ), (422 if form.errors else 200)
+
+
+@bp.get("/audit.csv")
+@coordinator_required
+def audit_csv():
+    _form, filters, _who = _filters()
+    if filters is None:
+        abort(404)
+    community = g.community
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for event in all_events(community, filters):
+            writer.writerow(
+                (
+                    event.id,
+                    event.created_at.isoformat(),
+                    _cell(event.action),
+                    _cell(event.actor or ""),
+                    _cell(event.subject or ""),
+                    event.subject_ref or "",
+                    _cell(event.target_type or ""),
+                    event.target_id if event.target_id is not None else "",
+                    _cell(json.dumps(event.details or {}, sort_keys=True)),
+                    _cell(event.remote_addr or ""),
+                )
+            )
+            if buffer.tell() > 16384:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(
+        stream_with_context(rows()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="audit-{community.slug}.csv"'},
+    )
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet would run as a formula starts with an apostrophe instead."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

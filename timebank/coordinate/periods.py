@@ -1,1 +1,74 @@
-"""(to be written)"""
+"""Reporting periods: the months and their state, one month with its seal, and closing a month."""
+from flask import abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import DataRequired
+
+from ..dates import parse_month
+from ..errors import TimebankError
+from ..extensions import db
+from ..ledger.rules import month_of
+from ..member.forms import SubmissionForm
+from ..services.coordination.periods import close_month, month_detail, months
+from . import bp
+from .context import coordinator_required
+
+
+class CloseForm(SubmissionForm):
+    """Only a confirmation; the submission id makes a double tap close the month once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submission_id.validators = [DataRequired(_l("This form is out of date. Please try again."))]
+
+
+@bp.get("/periods")
+@coordinator_required
+def periods():
+    return render_template("coordinate/periods/periods.html", months=months(g.community))
+
+
+@bp.get("/periods/<month>")
+@coordinator_required
+def period(month: str):
+    detail = month_detail(g.community, _month_or_404(month))
+    form = CloseForm()
+    form.ensure_submission_id()
+    return render_template("coordinate/periods/period.html", detail=detail, form=form)
+
+
+@bp.post("/periods/<month>/close")
+@coordinator_required
+def close_period(month: str):
+    day = _month_or_404(month)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("coordinate.period", month=month), 303)
+    try:
+        period, replayed = close_month(
+            g.community,
+            day,
+            actor_id=g.coordinator.user_id,
+            submission_id=form.submission_id.data,
+            result_url=url_for("coordinate.period", month=month),
+        )
+        db.session.commit()
+        if not replayed:
+            flash(_("%(month)s is closed and sealed: %(count)d entries.", month=day.strftime("%B %Y"), count=period.entry_count), "success")
+    except TimebankError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    return redirect(url_for("coordinate.period", month=month), 303)
+
+
+def _month_or_404(value: str):
+    try:
+        month = parse_month(value)
+    except ValueError:
+        abort(404)
+    if month > month_of(g.community.today()):
+        abort(404)
+    return month

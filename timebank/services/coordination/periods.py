@@ -1,0 +1,144 @@
+"""Reporting periods for coordinators: which months are closed, and closing one.
+
+`close_month` is the one place a month is closed from the app, so that whatever must happen
+when a month closes (the reporting feature freezes the month's figures) is added here and
+nowhere else. The ledger's `close_period` seals it (I8): from then on nothing may be dated in it,
+and the seal must still match the month's entries.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from ...dates import next_month
+from ...errors import SubmissionConflict
+from ...extensions import db
+from ...ledger import close_period
+from ...ledger.periods import compute_seal
+from ...ledger.rules import month_of
+from ...models import Community, Entry, FormSubmission, ReportingPeriod, User
+from .. import audit
+
+#: The states of a month, as the periods page shows them.
+CLOSED, ENDED, CURRENT = "closed", "ended", "current"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    id: int
+    seal: str
+    entry_count: int
+    closed_at: datetime
+    #: The name of the person who closed it; None when it was closed from the command line.
+    closed_by: str | None
+
+
+@dataclass(frozen=True)
+class MonthStatus:
+    month: date
+    state: str
+    period: Sealed | None
+
+
+@dataclass(frozen=True)
+class MonthDetail:
+    month: date
+    state: str
+    period: Sealed | None
+    #: Entries dated in the month now (for a closed month, equal to the sealed count unless
+    #: something is badly wrong).
+    entry_count: int
+    #: For a closed month: does the seal still match its entries (I8)?
+    seal_matches: bool | None
+
+
+def months(community: Community, *, now: datetime | None = None) -> list[MonthStatus]:
+    """Every month from the community's first (or its earliest entry) to this one, newest first."""
+    this_month = month_of(community.today(now))
+    sealed = _sealed(community.id)
+    first_entry = db.session.scalar(select(func.min(Entry.occurred_on)).where(Entry.community_id == community.id))
+    start = min(
+        [this_month, month_of(community.today(community.created_at)), *sealed]
+        + ([month_of(first_entry)] if first_entry else [])
+    )
+    result, month = [], start
+    while month <= this_month:
+        result.append(MonthStatus(month, _state(month, this_month, sealed), sealed.get(month)))
+        month = next_month(month)
+    return result[::-1]
+
+
+def month_detail(community: Community, month: date, *, now: datetime | None = None) -> MonthDetail:
+    month = month_of(month)
+    sealed = _sealed(community.id, month)
+    state = _state(month, month_of(community.today(now)), sealed)
+    if state == CLOSED:
+        digest, count = compute_seal(community.id, month)
+        return MonthDetail(month, state, sealed[month], count, digest == sealed[month].seal)
+    count = db.session.scalar(
+        select(func.count(Entry.id)).where(
+            Entry.community_id == community.id, Entry.occurred_on >= month, Entry.occurred_on < next_month(month)
+        )
+    )
+    return MonthDetail(month, state, None, count, None)
+
+
+def close_month(
+    community: Community,
+    month: date,
+    *,
+    actor_id: int | None,
+    submission_id: str | None = None,
+    result_url: str = "",
+    now: datetime | None = None,
+) -> tuple[ReportingPeriod, bool]:
+    """Close and seal a month that has ended. Returns the period and whether this was a repeat
+    of the same form (a double tap), which does nothing more.
+
+    Raises PeriodNotFinished or PeriodAlreadyClosed."""
+    month = month_of(month)
+    if submission_id:
+        done = db.session.scalar(select(FormSubmission).where(FormSubmission.submission_id == submission_id))
+        if done is not None:
+            period = db.session.scalar(
+                select(ReportingPeriod).where(ReportingPeriod.community_id == community.id, ReportingPeriod.month == month)
+            )
+            if done.user_id != actor_id or period is None:
+                raise SubmissionConflict()
+            return period, True
+    period = close_period(community.id, month, closed_by_id=actor_id, now=now)
+    # The reporting feature freezes the month's report figures here, in the same transaction.
+    audit.record(
+        community.id,
+        actor_id,
+        "period.close",
+        target_type="reporting_period",
+        target_id=period.id,
+        month=month.strftime("%Y-%m"),
+        seal=period.seal,
+        entry_count=period.entry_count,
+    )
+    if submission_id and actor_id is not None:
+        db.session.add(FormSubmission(user_id=actor_id, submission_id=submission_id, result_url=result_url[:300]))
+        db.session.flush()
+    return period, False
+
+
+def _sealed(community_id: int, month: date | None = None) -> dict[date, Sealed]:
+    query = (
+        select(ReportingPeriod, User.name)
+        .outerjoin(User, User.id == ReportingPeriod.closed_by_id)
+        .where(ReportingPeriod.community_id == community_id)
+    )
+    if month is not None:
+        query = query.where(ReportingPeriod.month == month)
+    return {
+        period.month: Sealed(period.id, period.seal, period.entry_count, period.closed_at, name)
+        for period, name in db.session.execute(query)
+    }
+
+
+def _state(month: date, this_month: date, sealed: dict) -> str:
+    if month in sealed:
+        return CLOSED
+    return ENDED if month < this_month else CURRENT
