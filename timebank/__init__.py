@@ -38,8 +38,8 @@ def create_app(config=None) -> Flask:
 
     from . import mail, models  # noqa: F401  (register the tables, and sending mail on commit)
     from .auth import bp as auth_bp
-    from .coordinate import bp as coordinate_bp
     from .cli import register_cli
+    from .coordinate import bp as coordinate_bp
     from .main import bp as main_bp
     from .member import bp as member_bp
 
