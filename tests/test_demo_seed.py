@@ -1,6 +1,6 @@
 """`demo seed`: a believable, deterministic demo community that keeps every ledger invariant."""
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 
@@ -9,7 +9,29 @@ from timebank import create_app
 from timebank.extensions import db
 from timebank.ledger import verify
 from timebank.ledger.export import posting_rows
-from timebank.models import Account, Community, Entry, MemberKind, Membership, Posting, ReportingPeriod
+from timebank.models import (
+    Account,
+    Attendance,
+    AuditEvent,
+    Community,
+    Entry,
+    Exchange,
+    GroupSession,
+    HelpOffer,
+    Invitation,
+    Listing,
+    Match,
+    MemberKind,
+    MemberNote,
+    Membership,
+    Notification,
+    Posting,
+    ReportingPeriod,
+    Restriction,
+    SafeguardingCheck,
+    User,
+)
+from timebank.services.coordination.alerts import dashboard_alerts
 
 SMALL = ["--members", "30", "--exchanges", "600", "--seed", "3"]
 
@@ -52,7 +74,7 @@ def test_small_demo_is_believable_and_keeps_every_invariant(app, runner, auth):
     people = db.session.execute(
         select(Membership.role, MemberKind.code, func.count())
         .outerjoin(MemberKind, MemberKind.id == Membership.kind_id)
-        .where(Membership.community_id == community.id)
+        .where(Membership.community_id == community.id, Membership.status != "pending")  # not applications
         .group_by(Membership.role, MemberKind.code)
     ).all()
     by_role_kind = {(role, kind): n for role, kind, n in people}
@@ -90,10 +112,42 @@ def test_small_demo_is_believable_and_keeps_every_invariant(app, runner, auth):
     assert auth.client.get("/").status_code == 200
 
 
+def coordination_digest() -> str:
+    """A digest of what the coordinator sees, leaving out what depends on the time of day the
+    seed ran (the member who left today, and when accounts and users were made)."""
+    digest = hashlib.sha256()
+    queries = (
+        select(Membership.id, Membership.status, Membership.skills, Membership.availability, Membership.in_directory,
+               Membership.phone, Membership.display_name, Membership.application_note).order_by(Membership.id),
+        select(Listing.id, Listing.membership_id, Listing.type, Listing.status, Listing.title, Listing.created_at)
+        .order_by(Listing.id),
+        select(HelpOffer.listing_id, HelpOffer.membership_id, HelpOffer.created_at).order_by(HelpOffer.id),
+        select(Match.listing_id, Match.helper_membership_id, Match.status, Match.entry_id, Match.created_at,
+               Match.updated_at).order_by(Match.id),
+        select(GroupSession.title, GroupSession.entry_id, GroupSession.payer, GroupSession.created_at)
+        .order_by(GroupSession.id),
+        select(Attendance.session_id, Attendance.membership_id, Attendance.role).order_by(Attendance.id),
+        select(Exchange.giver_account_id, Exchange.receiver_account_id, Exchange.minutes, Exchange.occurred_on,
+               Exchange.status, Exchange.created_at, Exchange.match_id).order_by(Exchange.id),
+        select(SafeguardingCheck.membership_id, SafeguardingCheck.check_type, SafeguardingCheck.reference,
+               SafeguardingCheck.issued_on, SafeguardingCheck.expires_on, SafeguardingCheck.created_at)
+        .order_by(SafeguardingCheck.id),
+        select(Restriction.membership_id, Restriction.code, Restriction.lifted_at).order_by(Restriction.id),
+        select(MemberNote.membership_id, MemberNote.body, MemberNote.created_at).order_by(MemberNote.id),
+        select(AuditEvent.action, AuditEvent.subject_membership_id, AuditEvent.target_id, AuditEvent.created_at)
+        .where(AuditEvent.action != "member.leave")
+        .order_by(AuditEvent.id),
+    )
+    for query in queries:
+        for row in db.session.execute(query):
+            digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
 def test_the_same_seed_makes_the_same_demo(app, runner, request, backend):
     assert seed(runner).exit_code == 0
-    first = export_digest()
-    assert first[1] > 600
+    first = export_digest(), coordination_digest()
+    assert first[0][1] > 600
 
     databases = request.getfixturevalue(f"{backend}_databases")
     url = databases.create()
@@ -102,7 +156,7 @@ def test_the_same_seed_makes_the_same_demo(app, runner, request, backend):
         with other.app_context():
             result = seed(other.test_cli_runner())
             assert result.exit_code == 0, result.output
-            second = export_digest()
+            second = export_digest(), coordination_digest()
             db.session.remove()
             db.engine.dispose()
     finally:
@@ -125,3 +179,127 @@ def test_seeding_twice_fails_clearly_unless_if_empty(runner):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Demo already seeded")
     assert db.session.scalar(select(func.count()).select_from(Community)) == 1
+
+
+def test_the_demo_gives_the_coordinator_something_to_do(app, runner, auth):
+    """Every coordinator feature has believable data, dated in the past, consistent with when
+    people joined, and the dashboard's alerts all have something to show."""
+    assert seed(runner).exit_code == 0
+    assert not [check for check in verify() if not check.ok]
+    community = db.session.scalar(select(Community).where(Community.slug == "demo"))
+    today, now = community.today(), datetime.now(UTC)
+
+    def count(*where, model=None):
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+    # Profiles: most members say what they can offer and when; a few keep out of the directory.
+    members = count(Membership.role == "member", Membership.status != "pending", model=Membership)
+    assert count(Membership.skills.is_not(None), Membership.availability.is_not(None), model=Membership) > members / 2
+    assert 1 <= count(Membership.in_directory.is_(False), model=Membership) < members / 4
+
+    # Offers and requests; some requests have waited for a match for more than 14 days; replies.
+    assert count(Listing.type == "offer", Listing.status == "open", model=Listing) > 0
+    assert count(Listing.type == "request", Listing.status == "open", model=Listing) > 0
+    assert count(
+        Listing.type == "request",
+        Listing.status == "open",
+        Listing.created_at < now - timedelta(days=14),
+        ~select(Match.id).where(Match.listing_id == Listing.id).exists(),
+        model=Listing,
+    ) > 0
+    assert count(model=HelpOffer) > 0
+
+    # Introductions in every state; each completed one is linked to an exchange between the two.
+    statuses = dict(db.session.execute(select(Match.status, func.count()).group_by(Match.status)).all())
+    assert set(statuses) == {"introduced", "accepted", "declined", "completed"}, statuses
+    for match in db.session.scalars(select(Match).where(Match.status == "completed")):
+        legs = dict(
+            db.session.execute(
+                select(Account.membership_id, Posting.minutes)
+                .join(Account, Account.id == Posting.account_id)
+                .where(Posting.entry_id == match.entry_id)
+            ).all()
+        )
+        assert legs[match.helper_membership_id] > 0 > legs[match.requester_membership_id]
+        assert match.created_at <= match.updated_at
+
+    # Registers: each session's people are exactly its entry's members; an organisation paid
+    # for a workshop of eight or more; a class was paid for by its attendees, with its step.
+    sessions = db.session.scalars(select(GroupSession)).all()
+    assert sessions
+    for session in sessions:
+        on_register = {a.membership_id for a in session.register}
+        in_entry = set(
+            db.session.scalars(
+                select(Account.membership_id)
+                .join(Posting, Posting.account_id == Account.id)
+                .where(Posting.entry_id == session.entry_id, Account.membership_id.is_not(None))
+            )
+        )
+        assert on_register == in_entry, session.title
+        assert any(a.role == "facilitator" for a in session.register)
+    assert any(s.payer == "organisation" and sum(a.role == "attendee" for a in s.register) >= 8 for s in sessions)
+    assert any(s.payer == "attendees" and s.coproduction_step and s.ladder_rung for s in sessions)
+
+    # Exchanges waiting, younger than the auto-confirm days unless they could not be posted
+    # (one, for the dashboard); and a few declined and cancelled.
+    exchanges = db.session.scalars(select(Exchange)).all()
+    pending = [e for e in exchanges if e.status == "pending"]
+    assert {e.status for e in exchanges} == {"pending", "declined", "cancelled"}
+    cutoff = now - timedelta(days=community.auto_confirm_days)
+    assert all(e.created_at > cutoff or e.last_error for e in pending)
+    assert any(e.last_error for e in pending) and any(e.match_id for e in pending)
+
+    # Safeguarding: three-yearly DBS checks, a few expiring, one expired; restrictions; notes.
+    checks = db.session.scalars(select(SafeguardingCheck)).all()
+    assert len(checks) >= 5
+    assert all(c.issued_on <= today and c.expires_on.year == c.issued_on.year + 3 for c in checks)
+    assert all(0 <= c.references_received <= 2 for c in checks)
+    assert any(today <= c.expires_on <= today + timedelta(days=30) for c in checks)
+    assert any(c.expires_on < today for c in checks)
+    restrictions = db.session.scalars(select(Restriction)).all()
+    assert len(restrictions) >= 3 and any(r.lifted_at for r in restrictions)
+    assert count(model=MemberNote) > 0
+
+    # Applications waiting (no account yet), an unused invitation, a suspension, a leaver.
+    applications = db.session.scalars(select(Membership).where(Membership.status == "pending")).all()
+    assert 2 <= len(applications) <= 3 and all(m.application_note for m in applications)
+    assert not count(Account.membership_id.in_([m.id for m in applications]), model=Account)
+    assert count(Invitation.used_at.is_(None), Invitation.expires_at > now, model=Invitation) == 1
+    assert count(Membership.status == "suspended", model=Membership) == 1
+    left = db.session.scalar(select(Membership).where(Membership.status == "left"))
+    assert db.session.scalar(select(Account.closed_at).where(Account.membership_id == left.id)) is not None
+
+    # The audit log: the coordinator's actions, in the order they happened, all in the past.
+    events = db.session.execute(select(AuditEvent.action, AuditEvent.created_at).order_by(AuditEvent.id)).all()
+    assert {
+        "member.apply", "member.approve", "member.invite", "member.suspend", "member.leave", "safeguarding.check_add",
+        "safeguarding.restrict", "safeguarding.lift", "note.add", "match.introduce", "match.status", "session.record",
+        "exchange.record", "organisation.payment", "pot.grant", "entry.reverse", "period.close",
+    } <= {action for action, _ in events}
+    assert [at for _, at in events] == sorted(at for _, at in events)
+
+    # Nothing dated in the future, nothing before its member joined.
+    for model in (Listing, HelpOffer, Match, GroupSession, Exchange, SafeguardingCheck, Restriction, MemberNote,
+                  AuditEvent, Notification, Invitation, User, Membership):
+        assert db.session.scalar(select(func.max(model.created_at))) <= now, model.__name__
+    assert db.session.scalar(select(func.max(Entry.recorded_at))) <= now
+    assert db.session.scalar(select(func.min(AuditEvent.created_at))).date() >= community.today() - timedelta(days=250)
+    for model, member in ((Listing, Listing.membership_id), (MemberNote, MemberNote.membership_id),
+                          (HelpOffer, HelpOffer.membership_id), (SafeguardingCheck, SafeguardingCheck.membership_id)):
+        rows = db.session.execute(
+            select(model.created_at, Membership.joined_on).join(Membership, Membership.id == member)
+        ).all()
+        assert rows and all(created.date() >= joined for created, joined in rows), model.__name__
+
+    # So the dashboard has something in each kind of alert the demo makes sure of.
+    alerts = dashboard_alerts(community)
+    for name in ("pending", "quiet", "near_limits", "checks", "unmatched"):
+        assert getattr(alerts, name).total > 0, name
+
+    assert auth.login("coordinator@demo.example", app.config["DEMO_PASSWORD"]).status_code == 302
+    member = db.session.scalar(select(SafeguardingCheck.membership_id).order_by(SafeguardingCheck.id))
+    for page in ("/coordinate/", "/coordinate/requests", "/coordinate/matches", "/coordinate/sessions",
+                 f"/coordinate/sessions/{sessions[-1].id}", "/coordinate/applications", "/coordinate/audit",
+                 f"/coordinate/members/{member}"):
+        assert auth.client.get(page).status_code == 200, page

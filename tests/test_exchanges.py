@@ -232,3 +232,25 @@ def test_auto_confirm_command_posts_what_is_due(app, runner, community, make_mem
     again = runner.invoke(args=["exchanges", "auto-confirm", "--community", "riverside"])
     assert "riverside: 0 posted" in again.output and entries() == 1
     assert runner.invoke(args=["exchanges", "auto-confirm", "--community", "nowhere"]).exit_code == 1
+
+
+def test_email_waits_for_the_real_commit_not_a_savepoint(app):
+    from timebank import mail
+
+    db.session.execute(select(func.count()).select_from(Entry))
+    mail.queue(db.session, "someone@example.org", "Subject", "Body")
+    with db.session.begin_nested():
+        pass  # releasing a savepoint is not a commit
+    assert sent_messages(app) == []
+    try:
+        with db.session.begin_nested():
+            raise RuntimeError("a failed step inside the transaction")
+    except RuntimeError:
+        pass
+    db.session.commit()
+    assert [m["To"] for m in sent_messages(app)] == ["someone@example.org"]
+    db.session.execute(select(func.count()).select_from(Entry))  # in a transaction, as services are
+    mail.queue(db.session, "nobody@example.org", "Subject", "Body")
+    db.session.rollback()
+    db.session.commit()
+    assert [m["To"] for m in sent_messages(app)] == ["someone@example.org"]

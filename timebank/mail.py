@@ -18,15 +18,17 @@ log = logging.getLogger(__name__)
 OUTBOX = "timebank_outbox"
 
 
-def queue(session: Session, to: str, subject: str, body: str) -> None:
+def queue(session: Session, to: str, subject: str, body: str) -> bool:
+    """Queue a message to send when the session commits. False when mail is switched off."""
     if current_app.config["MAIL_BACKEND"] == "none":
-        return
+        return False
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
     session.info.setdefault(OUTBOX, []).append(message)
+    return True
 
 
 def sent_messages(app) -> list[EmailMessage]:
@@ -55,6 +57,8 @@ def deliver(app, message: EmailMessage) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _send_outbox(session):
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the real transaction has not committed yet
     messages = session.info.pop(OUTBOX, [])
     if not messages:
         return
@@ -68,4 +72,6 @@ def _send_outbox(session):
 
 @event.listens_for(Session, "after_rollback")
 def _drop_outbox(session):
+    if session.in_nested_transaction():
+        return  # a savepoint was rolled back; what the outer transaction queued still stands
     session.info.pop(OUTBOX, None)

@@ -4,12 +4,18 @@ Everything is drawn from one `random.Random(seed)`, so the same seed gives the s
 same ids, refs and postings in a fresh database). Entries go through the ledger core's batched
 path, `post_entries`, in date order, one commit per batch, so the seed is bound by the core's
 own speed and its memory stays flat. The oldest month is closed once its entries are in, so the
-demo shows a sealed period; nothing is dated into it afterwards.
+demo shows a sealed period; nothing is dated into it afterwards. Each batch is recorded as of the
+evening of its last day, and the month is closed on the 3rd of the next, so that the recorded
+times read as a real history would.
+
+Then `coordination.seed_coordination` adds what a coordinator works with: profiles, offers and
+requests, matches, registers, pending exchanges, safeguarding, notes, applications and the
+audit log.
 """
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -23,6 +29,7 @@ from ..security import hash_password
 from ..services.communities import create_community, create_organisation_account, pot_account
 from ..services.people import add_membership, create_user
 from . import names
+from .coordination import pick_quiet, seed_coordination
 from .history import History
 from .people import cast, draw_ref, insert_members
 
@@ -82,7 +89,9 @@ def seed_demo(
     refs: set[str] = set()
 
     coordinator = create_user(names.COORDINATOR_EMAIL, names.COORDINATOR_NAME, password_hash=password_hash)
-    add_membership(coordinator, community, Role.COORDINATOR, "professional", joined_on=start, ref=draw_ref(rng, refs))
+    coordinating = add_membership(
+        coordinator, community, Role.COORDINATOR, "professional", joined_on=start, ref=draw_ref(rng, refs)
+    )
     funder = create_user(names.FUNDER_EMAIL, names.FUNDER_NAME, password_hash=password_hash)
     add_membership(funder, community, Role.FUNDER, None, joined_on=start, ref=draw_ref(rng, refs))
     health_centre = create_organisation_account(community.id, names.HEALTH_CENTRE, floor=None)
@@ -91,11 +100,13 @@ def seed_demo(
     people = cast(rng, members, start, today, refs)
     insert_members(community, people, password_hash, utcnow())
     db.session.commit()
+    quiet = pick_quiet(rng, people, today)  # left out of the draws: they went quiet early on
+    quiet_numbers = {p.number for p in quiet}
 
     history = History(
         rng,
         community.id,
-        people,
+        [p for p in people if p.number not in quiet_numbers],
         coordinator_id=coordinator.id,
         pot_id=pot_account(community.id).id,
         organisations=(health_centre.id, trust.id),
@@ -116,6 +127,18 @@ def seed_demo(
         auto_confirm_days=community.auto_confirm_days or 0,
     )
     closed = _post_history(history, batch_size, progress, community.id, coordinator.id)
+    extra = seed_coordination(
+        rng,
+        community,
+        coordinating,
+        people,
+        quiet,
+        organisations=(health_centre, trust),
+        open_from=history.open_from,
+        refs=refs,
+        password_hash=password_hash,
+    )
+    db.session.commit()
     return Summary(
         community=community.name,
         members=members,
@@ -124,7 +147,7 @@ def seed_demo(
         start=start,
         end=today,
         closed_month=closed,
-        counts=dict(history.counts),
+        counts=dict(history.counts + extra),
     )
 
 
@@ -135,7 +158,8 @@ def _post_history(history: History, batch_size: int, progress, community_id: int
 
     def flush():
         if buffer:
-            results = post_entries(buffer)
+            last = max(spec.occurred_on for spec in buffer)
+            results = post_entries(buffer, now=_evening_of(last))
             db.session.commit()
             history.remember(buffer, results)
             progress(len(buffer))
@@ -146,7 +170,8 @@ def _post_history(history: History, batch_size: int, progress, community_id: int
         if day.day == 1 and day != first_month:
             flush()
             if closed is None:
-                close_period(community_id, first_month, closed_by_id=closer_id)
+                closing = datetime.combine(day + timedelta(days=2), time(10), UTC)
+                close_period(community_id, first_month, closed_by_id=closer_id, now=min(closing, utcnow()))
                 db.session.commit()
                 closed, history.open_from = first_month, next_month(first_month)
         for spec in history.entries(day, quota):
@@ -155,3 +180,8 @@ def _post_history(history: History, batch_size: int, progress, community_id: int
                 flush()
     flush()
     return closed
+
+
+def _evening_of(day: date) -> datetime:
+    """When entries dated up to `day` were recorded: that evening, or now if that is to come."""
+    return min(datetime.combine(day, time(20), UTC), utcnow())

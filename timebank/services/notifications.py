@@ -45,8 +45,8 @@ def notify(user: User, community_id: int | None, kind: str, params: dict, link: 
     db.session.add(notification)
     if email and _wants_email(user.id, community_id):
         text = describe(kind, params)
-        mail.queue(db.session, user.email, _("Timebank: %(text)s", text=text[:60]), text)
-        notification.emailed_at = utcnow()
+        if mail.queue(db.session, user.email, _("Timebank: %(text)s", text=text[:60]), text):
+            notification.emailed_at = utcnow()
     return notification
 
 
