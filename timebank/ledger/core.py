@@ -290,15 +290,14 @@ def _check_reversals(community_id: int, specs: Sequence[EntrySpec]) -> None:
             raise CannotReverseReversal()
     if db.session.scalar(select(exists().where(Entry.reverses_id.in_(targets)))):
         raise AlreadyReversed()
+    originals_postings: dict[int, set] = {target: set() for target in targets}
+    for entry_id, account_id, minutes in db.session.execute(
+        select(Posting.entry_id, Posting.account_id, Posting.minutes).where(Posting.entry_id.in_(targets))
+    ):
+        originals_postings[entry_id].add((account_id, minutes))
     for spec in specs:
         if spec.reverses_id is not None:
-            original = {
-                (p.account_id, p.minutes)
-                for p in db.session.execute(
-                    select(Posting.account_id, Posting.minutes).where(Posting.entry_id == spec.reverses_id)
-                )
-            }
-            if {(p.account_id, -p.minutes) for p in spec.postings} != original:
+            if {(p.account_id, -p.minutes) for p in spec.postings} != originals_postings[spec.reverses_id]:
                 raise InvalidInput("a reversal must mirror the original entry exactly")
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..errors import (
     DateTooOld,
@@ -184,6 +185,11 @@ def pending_for(account_id: int) -> tuple[list[Exchange], list[Exchange]]:
             or_(Exchange.giver_account_id == account_id, Exchange.receiver_account_id == account_id),
         )
         .order_by(Exchange.created_at.desc())
+        # The pages name the other side of each: load both sides' names with the rows, not per row.
+        .options(
+            selectinload(Exchange.giver).selectinload(Account.membership).selectinload(Membership.user),
+            selectinload(Exchange.receiver).selectinload(Account.membership).selectinload(Membership.user),
+        )
     ).all()
     to_confirm = [e for e in rows if e.logged_by_account_id != account_id]
     awaiting = [e for e in rows if e.logged_by_account_id == account_id]

@@ -1,7 +1,7 @@
 """What the signed-in person's start page shows."""
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Account, Community, Membership
@@ -49,10 +49,8 @@ def member_summary(membership: Membership, account: Account) -> Summary:
     given_year, received_year = totals(account.id, since=today.replace(month=1, day=1))
     given_total, received_total = totals(account.id)
     to_confirm, awaiting = pending_for(account.id)
-    open_listings = len(
-        db.session.scalars(
-            select(Listing.id).where(Listing.membership_id == membership.id, Listing.status == ListingStatus.OPEN)
-        ).all()
+    open_listings = db.session.scalar(
+        select(func.count()).where(Listing.membership_id == membership.id, Listing.status == ListingStatus.OPEN)
     )
     return Summary(
         account.balance,
