@@ -42,7 +42,7 @@ from ..models import (
     Posting,
 )
 from ..models.types import utcnow
-from . import rules
+from . import rollups, rules
 from .periods import closed_months
 from .rules import AccountState, EntrySpec, PostingSpec
 
@@ -93,6 +93,7 @@ def post_entries(specs: Sequence[EntrySpec], *, now: datetime | None = None) -> 
         posting_rows.append(rows)
 
     entry_ids = _insert(entry_rows, posting_rows, kinds)
+    rollups.record(community.id, [(_facts(specs[i], kinds), specs[i].reverses_id) for i in to_write])
     written_keys = {}
     for i, entry_id in zip(to_write, entry_ids, strict=True):
         results[i] = Posted(entry_id, replayed=False)
@@ -299,6 +300,17 @@ def _check_reversals(community_id: int, specs: Sequence[EntrySpec]) -> None:
         if spec.reverses_id is not None:
             if {(p.account_id, -p.minutes) for p in spec.postings} != originals_postings[spec.reverses_id]:
                 raise InvalidInput("a reversal must mirror the original entry exactly")
+
+
+def _facts(spec: EntrySpec, kinds: dict[int, str]) -> rollups.EntryFacts:
+    return rollups.EntryFacts(
+        occurred_on=spec.occurred_on,
+        kind=str(spec.kind),
+        confirmation=spec.confirmation,
+        coproduction_step=spec.coproduction_step,
+        ladder_rung=spec.ladder_rung,
+        legs=tuple((p.account_id, p.minutes, kinds[p.account_id]) for p in spec.postings),
+    )
 
 
 def _entry_row(spec: EntrySpec, now: datetime) -> dict:

@@ -1,7 +1,7 @@
 """The database triggers that guard the ledger (I1 on PostgreSQL, I5 and I8 on both dialects).
 
 They are created by the migrations (0001: entries and postings; 0003: closed periods; 0004: the
-audit log); this module names them so that `ledger verify` can check that they are still
+audit log; 0005: frozen report figures); this module names them so that `ledger verify` can check that they are still
 installed and enabled.
 """
 
@@ -15,6 +15,8 @@ EXPECTED = {
         "reporting_period_no_delete",
         "audit_event_no_update",
         "audit_event_no_delete",
+        "frozen_report_no_update",
+        "frozen_report_no_delete",
     },
     "postgresql": {
         "entry_immutable",
@@ -27,6 +29,8 @@ EXPECTED = {
         "reporting_period_no_truncate",
         "audit_event_immutable",
         "audit_event_no_truncate",
+        "frozen_report_immutable",
+        "frozen_report_no_truncate",
     },
 }
 

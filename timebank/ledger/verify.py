@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import Account, Community, Entry, Posting, ReportingPeriod
-from . import triggers
+from . import rollups, triggers
 from .periods import compute_seal
 
 SHOW = 20  # violations listed per invariant
@@ -39,6 +39,7 @@ def verify() -> list[Check]:
         _i6_idempotency(),
         _i7_reversals(),
         _i8_periods(),
+        _report_rollups(),
     ]
 
 
@@ -226,4 +227,15 @@ def _i8_periods() -> Check:
                 f"community {period.community_id}, {period.month:%Y-%m}: seal no longer matches "
                 f"({count} entries now, {period.entry_count} when closed)"
             )
+    return check
+
+
+def _report_rollups() -> Check:
+    """Not one of DESIGN.md's invariants, but kept beside them: the monthly report rollups that
+    the ledger core writes at posting time equal what the postings say."""
+    communities = db.session.scalars(select(Community.id).order_by(Community.id)).all()
+    check = Check("R1", "the monthly report rollups equal the postings they sum", len(communities))
+    for community_id in communities:
+        for difference in rollups.differences(rollups.sums_between(community_id), rollups.stored(community_id)):
+            check.violations.append(f"community {community_id}: {difference}")
     return check

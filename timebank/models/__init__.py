@@ -27,8 +27,14 @@ from .ledger import Account, AccountType, Confirmation, CoproductionStep, Entry,
 from .listings import HelpOffer, Listing, ListingStatus, ListingType
 from .notifications import FormSubmission, Notification
 from .people import ContactBy, KindChange, Membership, MembershipStatus, Role, User
+from .reports import AccountMonth, EntryMonth, FrozenReport, KindMonth, PairMonth
 
 __all__ = [
+    "AccountMonth",
+    "EntryMonth",
+    "FrozenReport",
+    "KindMonth",
+    "PairMonth",
     "Attendance",
     "AuditEvent",
     "GroupSession",
