@@ -17,10 +17,10 @@ class Draws:
         self.ceiling = {account: ceiling for account, (_, ceiling) in limits.items()}
         self.balance = dict.fromkeys(limits, 0)
 
-    def _group(self, kinds, cum, pools, host, minutes, fits, smallest=3, largest=10) -> list[Person]:
+    def _group(self, kinds, cum, pools, host, minutes, fits, smallest=3, largest=10, exclude=()) -> list[Person]:
         """Distinct people for a session, drawn by kind, each of whom `fits(account, minutes)`."""
         size = self.rng.randint(smallest, largest)
-        seen = {host.account_id} if host else set()
+        seen = ({host.account_id} if host else set()) | {p.account_id for p in exclude}
         chosen = []
         for _ in range(3 * size):
             if len(chosen) == size:

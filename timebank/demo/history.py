@@ -18,6 +18,12 @@ from .people import Person
 DONOR_CUSHION = 600  # members donate only what leaves them at least this much
 GRANT_BELOW = 600  # the pot makes grants to members whose balance is below this
 REVERSIBLE_EVERY = 31  # one exchange in about this many (by entry id) may be reversed later
+#: People keep exchanging with the same few partners and go to the same groups, as they do in
+#: real timebanks: the chance that a peer exchange (or a seat in a group) goes to someone
+#: already known, and how many regular partners (or group members) anyone keeps.
+REPEAT = 0.85
+CIRCLE = 8
+GROUP = 12
 
 
 class History(Draws):
@@ -53,6 +59,8 @@ class History(Draws):
         self.regular: list[Person] = []
         self.restricted = {p.account_id for p in people if p.mode}
         self.candidates: deque = deque(maxlen=500)
+        self.circle: dict[int, list[Person]] = {}
+        self.groups: dict[int, list[Person]] = {}
         self._joined = 0
         self._followup: EntrySpec | None = None
         self._draw = {name: getattr(self, f"_{name}") for name, _ in flows.MIX}
@@ -128,11 +136,15 @@ class History(Draws):
         giver = self._pick(self.give_pool[giver_kind], lambda p: self._can_earn(p.account_id, minutes), -1)
         if giver is None:
             return None
-        receiver = self._pick(
-            self.recv_pool[receiver_kind], lambda p: p is not giver and self._can_spend(p.account_id, minutes), 1
-        )
+        can_receive = lambda p: p is not giver and p.mode != "give" and self._can_spend(p.account_id, minutes)  # noqa: E731
+        receiver = None
+        if self.rng.random() < REPEAT:
+            receiver = self._pick(self.circle.get(giver.account_id, []), can_receive)
+        if receiver is None:
+            receiver = self._pick(self.recv_pool[receiver_kind], can_receive, 1)
         if receiver is None:
             return None
+        self._know(giver, receiver)
         recorded, confirmed, how = self._confirmation(day, giver.user_id, receiver.user_id)
         legs = ((giver.account_id, minutes), (receiver.account_id, -minutes))
         return self._spec("exchange", day, legs, recorded, confirmed, how, self.rng.choice(activities))
@@ -144,12 +156,19 @@ class History(Draws):
         host = self._pick(self.give_pool[kind], lambda p: self._can_earn(p.account_id, 2 * minutes))
         if host is None:
             return None
-        attendees = self._group(flows.ATTENDEE_KINDS, flows.ATTENDEE_CUM, self.recv_pool, host, minutes, self._can_spend)
+        attendees = self._regulars(host, minutes)
+        attendees += self._group(
+            flows.ATTENDEE_KINDS, flows.ATTENDEE_CUM, self.recv_pool, host, minutes, self._can_spend,
+            smallest=max(0, 3 - len(attendees)), largest=max(0, 10 - len(attendees)), exclude=attendees,
+        )
         while len(attendees) >= 2 and not self._can_earn(host.account_id, minutes * len(attendees)):
             attendees.pop()
         if len(attendees) < 2:
             return None
         legs = ((host.account_id, minutes * len(attendees)), *((p.account_id, -minutes) for p in attendees))
+        group = self.groups.setdefault(host.account_id, [])
+        group.extend(p for p in attendees if p not in group)
+        del group[:-GROUP]
         step = rung = None
         if self.rng.random() < 0.5:
             step, rung = self.rng.choice(flows.MEMBER_STEPS), self.rng.choice(flows.MEMBER_RUNGS)
@@ -159,6 +178,20 @@ class History(Draws):
             recorded, how = self.coordinator, "paper"
         activity = self.rng.choice(flows.SESSION_ACTIVITIES)
         return self._spec("group_session", day, legs, recorded, self.coordinator, how, activity, step, rung)
+
+    def _know(self, a: Person, b: Person) -> None:
+        """a and b become regular partners (each keeps the most recent CIRCLE)."""
+        for one, other in ((a, b), (b, a)):
+            circle = self.circle.setdefault(one.account_id, [])
+            if other not in circle:
+                circle.append(other)
+                if len(circle) > CIRCLE:
+                    circle.pop(0)
+
+    def _regulars(self, host: Person, minutes: int) -> list[Person]:
+        """The host's regular group members who come this time and can spend the time."""
+        group = self.groups.get(host.account_id, [])
+        return [p for p in group if self.rng.random() < REPEAT * 0.6 and self._can_spend(p.account_id, minutes)]
 
     def _org_session(self, day):
         """An organisation's co-design or training session that pays each participant."""

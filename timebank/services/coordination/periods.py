@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from ... import metrics
 from ...dates import next_month
 from ...errors import SubmissionConflict
 from ...extensions import db
@@ -107,7 +108,7 @@ def close_month(
                 raise SubmissionConflict()
             return period, True
     period = close_period(community.id, month, closed_by_id=actor_id, now=now)
-    # The reporting feature freezes the month's report figures here, in the same transaction.
+    metrics.freeze_closed(community, month, now=now)
     audit.record(
         community.id,
         actor_id,
