@@ -2,6 +2,7 @@
 
 Every command answers bad input with one readable line on stderr and a non-zero exit.
 """
+from .backup import backup
 from .demo import demo
 from .exchanges import exchanges
 from .ledger import ledger
@@ -10,5 +11,5 @@ from .users import users
 
 
 def register_cli(app) -> None:
-    for group in (demo, exchanges, ledger, period, users):
+    for group in (backup, demo, exchanges, ledger, period, users):
         app.cli.add_command(group)
