@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from .. import metrics
 from ..errors import InvalidInput
 from ..extensions import db
 from ..ledger import close_period, post_entries
@@ -172,6 +173,7 @@ def _post_history(history: History, batch_size: int, progress, community_id: int
             if closed is None:
                 closing = datetime.combine(day + timedelta(days=2), time(10), UTC)
                 close_period(community_id, first_month, closed_by_id=closer_id, now=min(closing, utcnow()))
+                metrics.freeze_closed(db.session.get(Community, community_id), first_month, now=min(closing, utcnow()))
                 db.session.commit()
                 closed, history.open_from = first_month, next_month(first_month)
         for spec in history.entries(day, quota):
