@@ -42,11 +42,13 @@ def create_app(config=None) -> Flask:
     from .coordinate import bp as coordinate_bp
     from .main import bp as main_bp
     from .member import bp as member_bp
+    from .reports import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(member_bp)
     app.register_blueprint(coordinate_bp)
+    app.register_blueprint(reports_bp)
     register_cli(app)
     register_filters(app)
     _register_error_pages(app)
@@ -97,10 +99,12 @@ def _register_template_globals(app: Flask) -> None:
     def header_helpers():
         # Functions, so that only pages that show them ask the database.
         from .coordinate.context import coordinator_memberships
+        from .reports.access import viewable_communities
 
         return {
             "unread_notifications": lambda: unread_count(current_user.id) if current_user.is_authenticated else 0,
             "is_coordinator": lambda: current_user.is_authenticated and bool(coordinator_memberships(current_user.id)),
+            "sees_reports": lambda: bool(viewable_communities(current_user)),
         }
 
 

@@ -12,6 +12,7 @@ from . import (  # noqa: E402,F401
     members,
     periods,
     recording,
+    report_access,
     safeguarding,
     sessions,
 )

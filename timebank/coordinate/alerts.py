@@ -98,6 +98,8 @@ TOOLS = (
     ("coordinate.entries", _l("Entries in the ledger")),
     ("coordinate.corrections", _l("Corrections")),
     ("coordinate.periods", _l("Reporting periods")),
+    ("reports.index", _l("Reports")),
+    ("coordinate.report_access", _l("Report access: who can read the reports")),
     ("coordinate.audit_log", _l("Audit log")),
 )
 

@@ -30,6 +30,9 @@ CSV_COLUMNS = (
 ACTION_LABELS = {
     "entry.reverse": _l("Reversed an entry"),
     "period.close": _l("Closed a month"),
+    "report.grant": _l("Gave someone access to the reports"),
+    "report.invite": _l("Invited a funder to read the reports"),
+    "report.revoke": _l("Ended someone's access to the reports"),
 }
 
 

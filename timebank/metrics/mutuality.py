@@ -27,7 +27,9 @@ def compute(ctx: Context) -> tuple[dict, dict]:
     active = ctx.active
     two_way = [a for a in active if ctx.G.get(a, 0) > 0 and ctx.R.get(a, 0) > 0]
     figures["B1"] = rounded(share(len(two_way), len(active)))
+    figures["B1_base"] = {"two_way": len(two_way), "active": len(active)}
     bases["B1"] = (len(two_way), len(active))
+    bases["B1_base.two_way"] = (None, len(two_way))
 
     histogram = [0] * 5
     within = 0

@@ -1,0 +1,184 @@
+"""Report pages: the programme view, a community's report, each of its tables as CSV, and the
+whole report as JSON. Every one draws from `compute_report`, so they all show the same numbers."""
+from datetime import date, timedelta
+
+from flask import Response, abort, jsonify, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..errors import NotFound, TimebankError
+from ..formatting import hours_minutes
+from . import bp, charts, figures, programme
+from .access import viewable_communities, viewable_community
+from .periods import InvalidPeriod, Period, parse_period
+from .tables import MISSING, SUPPRESSED, TABLES, role_matrix, to_csv
+
+
+def compute_report(community, period: Period, unsuppressed: bool) -> dict:
+    """The report dict (docs/report-format.md), with the privacy rules unless `unsuppressed`."""
+    from ..metrics import get_report
+
+    return get_report(community, period.start, period.end, suppress=not unsuppressed)
+
+
+def _viewable(slug: str):
+    try:
+        return viewable_community(current_user, slug)
+    except NotFound:
+        abort(404)
+
+
+# -- the period picker -----------------------------------------------------------------------
+
+
+def picker(today: date, period: Period | None) -> dict:
+    """Choices for the period form: recent months, quarters and years, and the custom dates."""
+    months, month = [], today.replace(day=1)
+    for _i in range(24):
+        months.append((month.strftime("%Y-%m"), format_date(month, "MMMM yyyy")))
+        month = (month - timedelta(days=1)).replace(day=1)
+    quarters, year, quarter = [], today.year, (today.month - 1) // 3 + 1
+    for _i in range(8):
+        quarters.append((f"{year}-Q{quarter}", f"{year} Q{quarter}"))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    years = [(str(y), str(y)) for y in range(today.year, today.year - 6, -1)]
+    args = request.args
+    return {
+        "groups": [(_("Months"), months), (_("Quarters"), quarters), (_("Years"), years)],
+        "selected": period.value if period else args.get("period", ""),
+        "start": period.start.isoformat() if period and period.kind == "custom" else args.get("from", ""),
+        "end": period.end.isoformat() if period and period.kind == "custom" else args.get("to", ""),
+        "today": today.isoformat(),
+    }
+
+
+# -- formatting cells ------------------------------------------------------------------------
+
+
+@bp.context_processor
+def report_helpers():
+    def show(cell, threshold=5, fmt=None):
+        if cell.state == SUPPRESSED:
+            return _("fewer than %(n)d people", n=threshold)
+        if cell.state == MISSING:
+            return _("not enough data")
+        fmt = fmt or cell.fmt
+        if fmt == "hours":
+            return figures.number(cell.value / 60, 1)
+        if fmt == "minutes":
+            return figures.duration(cell.value)
+        if fmt == "share":
+            return figures.share(cell.value)
+        if fmt == "count":
+            return figures.number(cell.value, 0)
+        if fmt == "number":
+            return figures.number(cell.value)
+        return cell.label or str(cell.value)
+
+    def heat(cell, largest):
+        """A class from heat-0 (none) to heat-4 (the largest cell) for the role-flow matrix."""
+        if cell.state != "ok" or not cell.value or not largest:
+            return "heat-0"
+        return f"heat-{min(4, 1 + int(3.999 * cell.value / largest))}"
+
+    return {"show": show, "heat": heat}
+
+
+def _status(report: dict) -> str:
+    status = report.get("status") or {}
+    if status.get("live", True) or not status.get("frozen_at"):
+        return _("Live: this period is still open; figures may change.")
+    frozen = date.fromisoformat(status["frozen_at"][:10])
+    last_month = date.fromisoformat(report["period"]["to"]).replace(day=1)
+    return _("Frozen on %(date)s when %(month)s was closed.",
+             date=format_date(frozen, "d MMMM yyyy"), month=format_date(last_month, "MMMM yyyy"))
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    viewable = viewable_communities(current_user)
+    if not viewable:
+        abort(404)
+    funded = [v.community for v in viewable if not v.unsuppressed]
+    own = [v.community for v in viewable if v.unsuppressed]
+    today = (funded or own)[0].today()
+    context = {"funded": funded, "own": own, "picker": None, "period": None, "error": None}
+    if funded:
+        try:
+            period = parse_period(request.args, today)
+        except InvalidPeriod as error:
+            return render_template("reports/programme.html", **context, error=error, picker=picker(today, None)), 400
+        reports = [compute_report(community, period, False) for community in funded]
+        context.update(
+            period=period, picker=picker(today, period), reports=reports,
+            rows=programme.side_by_side(reports), combined=programme.combined(reports),
+            not_combined=programme.NOT_COMBINED,
+        )
+    return render_template("reports/programme.html", **context)
+
+
+@bp.get("/<slug>/")
+@login_required
+def report(slug: str):
+    community, unsuppressed = _viewable(slug)
+    today = community.today()
+    try:
+        period = parse_period(request.args, today)
+    except InvalidPeriod as error:
+        return render_template(
+            "reports/report.html", community=community, error=error, picker=picker(today, None), period=None
+        ), 400
+    data = compute_report(community, period, unsuppressed)
+    tables = {name: build(data) for name, build in TABLES.items()}
+    kinds, matrix, largest = role_matrix(data)
+    return render_template(
+        "reports/report.html",
+        community=community, period=period, picker=picker(today, period), error=None, report=data,
+        unsuppressed=unsuppressed, status=_status(data), sections=figures.sections(data), tables=tables,
+        matrix={"kinds": kinds, "rows": matrix, "largest": largest},
+        charts=charts.for_report(data, tables, lambda m: hours_minutes(round(m)), lambda n: figures.number(n, 0)),
+        csv_url=lambda name: url_for("reports.table_csv", slug=slug, name=name, **period.query()),
+        json_url=url_for("reports.report_json", slug=slug, **period.query()),
+        threshold=data.get("threshold") or community.suppression_threshold,
+    )
+
+
+@bp.get("/<slug>/<name>.csv")
+@login_required
+def table_csv(slug: str, name: str):
+    community, unsuppressed = _viewable(slug)
+    if name not in TABLES:
+        abort(404)
+    try:
+        period = parse_period(request.args, community.today())
+    except InvalidPeriod as error:
+        return Response(str(error) + "\n", 400, mimetype="text/plain")
+    data = compute_report(community, period, unsuppressed)
+    body = to_csv(TABLES[name](data), data.get("threshold") or community.suppression_threshold)
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{community.slug}-{name}-{period.start.isoformat()}-{period.end.isoformat()}.csv"'
+    )
+    return response
+
+
+def _json_error(error: TimebankError, status: int):
+    return jsonify({"error": {"code": error.code, "message": str(error)}}), status
+
+
+@bp.get("/<slug>/report.json")
+@login_required
+def report_json(slug: str):
+    try:
+        community, unsuppressed = viewable_community(current_user, slug)
+        period = parse_period(request.args, community.today())
+    except NotFound as error:
+        return _json_error(error, 404)
+    except InvalidPeriod as error:
+        return _json_error(error, 400)
+    return jsonify(compute_report(community, period, unsuppressed))
