@@ -241,28 +241,32 @@ def _sql_earliest(current, new):
 def _recount_first_days(community_id: int, keys: set[tuple[int, date, str]]) -> None:
     """After a reversal, the first day an account gave or received in a month is found again
     from the postings that still count (a MIN cannot be undone by subtraction)."""
-    for account, month, kind in sorted(keys):
-        end = _next_month(month)
-        firsts = db.session.execute(
+    months = {month for _, month, _ in keys}
+    firsts = {
+        (account, _as_month(month), kind): (_as_day(given), _as_day(received))
+        for account, kind, month, given, received in db.session.execute(
             select(
-                _first(Posting.minutes > 0),
-                _first(Posting.minutes < 0),
+                Posting.account_id, Posting.holder_kind, _month_expr(Entry.occurred_on),
+                _first(Posting.minutes > 0), _first(Posting.minutes < 0),
             )
-            .select_from(Posting)
             .join(Entry, Entry.id == Posting.entry_id)
             .where(
-                Posting.account_id == account,
-                Posting.holder_kind == kind,
-                Entry.occurred_on >= month,
-                Entry.occurred_on < end,
+                Posting.account_id.in_(sorted({account for account, _, _ in keys})),
+                Entry.community_id == community_id,
+                Entry.occurred_on >= min(months),
+                Entry.occurred_on < _next_month(max(months)),
                 *_counted(Entry),
             )
-        ).one()
-        table = AccountMonth.__table__
+            .group_by(Posting.account_id, Posting.holder_kind, _month_expr(Entry.occurred_on))
+        )
+    }
+    table = AccountMonth.__table__
+    for key in sorted(keys):
+        given, received = firsts.get(key, (None, None))
         db.session.execute(
             table.update()
-            .where(table.c.account_id == account, table.c.month == month, table.c.holder_kind == kind)
-            .values(first_given_on=firsts[0], first_received_on=firsts[1])
+            .where(table.c.account_id == key[0], table.c.month == key[1], table.c.holder_kind == key[2])
+            .values(first_given_on=given, first_received_on=received)
         )
 
 
@@ -274,12 +278,14 @@ def _next_month(month: date) -> date:
     return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
+_REVERSAL = aliased(Entry)  # one alias, so that statements using it are compiled once
+
+
 def _counted(entry) -> list:
     """Conditions for an entry that counts: not a reversal, and not reversed."""
-    reversal = aliased(Entry)
     return [
         entry.reverses_id.is_(None),
-        ~select(reversal.id).where(reversal.reverses_id == entry.id).exists(),
+        ~select(_REVERSAL.id).where(_REVERSAL.reverses_id == entry.id).exists(),
     ]
 
 
