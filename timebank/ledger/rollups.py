@@ -292,8 +292,12 @@ def _counted(entry) -> list:
 # -- from the postings ------------------------------------------------------------------------
 
 
-def sums_between(community_id: int, start: date | None = None, end: date | None = None) -> Sums:
-    """The rollups recomputed from the postings of entries dated in [start, end] (inclusive).
+PARTS = frozenset({"accounts", "pairs", "kinds", "entries"})
+
+
+def sums_between(community_id: int, start: date | None = None, end: date | None = None, parts=PARTS) -> Sums:
+    """The rollups recomputed from the postings of entries dated in [start, end] (inclusive);
+    only the `parts` asked for (the others are left empty).
 
     Summed by the database (the same rule as `Sums.add`, written a second time in SQL), so
     that `ledger verify` checks the posting-time path against an independent one, and a part
@@ -310,6 +314,17 @@ def sums_between(community_id: int, start: date | None = None, end: date | None 
     ).where(and_(*conditions)).cte("counted_entry")
     sums = Sums(community_id)
     positive, negative = Posting.minutes > 0, Posting.minutes < 0
+    if "accounts" in parts:
+        _account_sums(sums, e, positive, negative)
+    per_entry = _per_entry(e, positive)
+    if "entries" in parts:
+        _entry_sums(sums, per_entry)
+    if parts & {"pairs", "kinds"}:
+        _flow_sums(sums, per_entry, parts)
+    return sums
+
+
+def _account_sums(sums: Sums, e, positive, negative) -> None:
     for account, month, kind, given, received, entries, first_given, first_received in db.session.execute(
         select(
             Posting.account_id, e.c.month, Posting.holder_kind,
@@ -326,29 +341,36 @@ def sums_between(community_id: int, start: date | None = None, end: date | None 
             int(given), int(received), entries, _as_day(first_given), _as_day(first_received),
         ]
 
-    per_entry = (
+
+
+def _per_entry(e, positive):
+    attributes = (e.c.month, e.c.kind, e.c.confirmation, e.c.coproduction_step, e.c.ladder_rung)
+    return (
         select(
             Posting.entry_id.label("entry_id"),
+            *attributes,
             func.sum(case((positive, Posting.minutes), else_=0)).label("size"),
             func.sum(case((positive, 1), else_=0)).label("givers"),
             func.max(case((Posting.holder_kind == POT_KIND, 2), (Posting.holder_kind == ORGANISATION_KIND, 1), else_=0)).label("flow"),
         )
         .join(e, e.c.id == Posting.entry_id)
-        .group_by(Posting.entry_id)
+        .group_by(Posting.entry_id, *attributes)
         .subquery()
     )
+
+
+def _entry_sums(sums: Sums, per_entry) -> None:
     flow_names = {0: "member", 1: "organisation", 2: "pot"}
+    columns = (per_entry.c.month, per_entry.c.kind, per_entry.c.flow, per_entry.c.confirmation,
+               per_entry.c.coproduction_step, per_entry.c.ladder_rung, per_entry.c.size)
     for month, kind, flow, confirmation, step, rung, size, entries in db.session.execute(
-        select(
-            e.c.month, e.c.kind, per_entry.c.flow, e.c.confirmation, e.c.coproduction_step, e.c.ladder_rung,
-            per_entry.c.size, func.count(),
-        )
-        .join(per_entry, per_entry.c.entry_id == e.c.id)
-        .group_by(e.c.month, e.c.kind, per_entry.c.flow, e.c.confirmation, e.c.coproduction_step, e.c.ladder_rung, per_entry.c.size)
+        select(*columns, func.count()).group_by(*columns)
     ):
         key = (_as_month(month), kind, flow_names[flow], confirmation or "", step or "", rung or "", int(size))
         sums.entries[key] += entries
 
+
+def _flow_sums(sums: Sums, per_entry, parts) -> None:
     giver, receiver = aliased(Posting), aliased(Posting)
     weight = case(
         (per_entry.c.givers == 1, cast(-receiver.minutes, Float)),
@@ -356,27 +378,27 @@ def sums_between(community_id: int, start: date | None = None, end: date | None 
     )
     legs = (
         select(
-            e.c.id.label("entry_id"), e.c.month.label("month"), giver.account_id.label("giver"),
+            per_entry.c.entry_id, per_entry.c.month, giver.account_id.label("giver"),
             receiver.account_id.label("receiver"), giver.holder_kind.label("giver_kind"),
             receiver.holder_kind.label("receiver_kind"), weight.label("minutes"),
         )
-        .select_from(e)
-        .join(per_entry, per_entry.c.entry_id == e.c.id)
-        .join(giver, and_(giver.entry_id == e.c.id, giver.minutes > 0))
-        .join(receiver, and_(receiver.entry_id == e.c.id, receiver.minutes < 0))
+        .select_from(per_entry)
+        .join(giver, and_(giver.entry_id == per_entry.c.entry_id, giver.minutes > 0))
+        .join(receiver, and_(receiver.entry_id == per_entry.c.entry_id, receiver.minutes < 0))
         .subquery()
     )
-    for g, r, month, minutes, entries in db.session.execute(
-        select(legs.c.giver, legs.c.receiver, legs.c.month, func.sum(legs.c.minutes), func.count(legs.c.entry_id.distinct()))
-        .group_by(legs.c.giver, legs.c.receiver, legs.c.month)
-    ):
-        sums.pairs[(g, r, _as_month(month))] = [float(minutes), entries]
-    for month, giver_kind, receiver_kind, minutes in db.session.execute(
-        select(legs.c.month, legs.c.giver_kind, legs.c.receiver_kind, func.sum(legs.c.minutes))
-        .group_by(legs.c.month, legs.c.giver_kind, legs.c.receiver_kind)
-    ):
-        sums.kinds[(_as_month(month), giver_kind, receiver_kind)] = float(minutes)
-    return sums
+    if "pairs" in parts:
+        for g, r, month, minutes, entries in db.session.execute(
+            select(legs.c.giver, legs.c.receiver, legs.c.month, func.sum(legs.c.minutes), func.count(legs.c.entry_id.distinct()))
+            .group_by(legs.c.giver, legs.c.receiver, legs.c.month)
+        ):
+            sums.pairs[(g, r, _as_month(month))] = [float(minutes), entries]
+    if "kinds" in parts:
+        for month, giver_kind, receiver_kind, minutes in db.session.execute(
+            select(legs.c.month, legs.c.giver_kind, legs.c.receiver_kind, func.sum(legs.c.minutes))
+            .group_by(legs.c.month, legs.c.giver_kind, legs.c.receiver_kind)
+        ):
+            sums.kinds[(_as_month(month), giver_kind, receiver_kind)] = float(minutes)
 
 
 def _month_expr(column):

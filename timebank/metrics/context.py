@@ -35,11 +35,12 @@ class Context:
     def __post_init__(self):
         self._edges: dict = {}
 
-    def edge(self, start: date, end: date):
-        """The postings' sums for part-month days, each range summed once per report."""
-        if (start, end) not in self._edges:
-            self._edges[(start, end)] = rollups.sums_between(self.community.id, start, end)
-        return self._edges[(start, end)]
+    def edge(self, start: date, end: date, part: str):
+        """The postings' sums for part-month days, each range and part summed once per report."""
+        key = (start, end, part)
+        if key not in self._edges:
+            self._edges[key] = rollups.sums_between(self.community.id, start, end, parts={part})
+        return self._edges[key]
 
     @cached_property
     def members(self) -> data.Members:

@@ -32,9 +32,9 @@ def _month_end(month: date) -> date:
     return next_month(month) - timedelta(days=1)
 
 
-#: Sums of part-month days from the postings: (start, end) -> `rollups.Sums`. A report passes
-#: one that remembers, so each part month is summed once however many figures need it.
-EdgeSums = Callable[[date, date], rollups.Sums]
+#: Sums of part-month days from the postings: (start, end, part) -> `rollups.Sums` with that
+#: part filled in. A report passes one that remembers, so each is summed once per report.
+EdgeSums = Callable[[date, date, str], rollups.Sums]
 
 
 def split(start: date | None, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
@@ -91,7 +91,7 @@ def account_months(community_id: int, start: date | None, end: date, edge: EdgeS
         for row in db.session.execute(query):
             out[(row[0], row[1], row[2])] = list(row[3:])
     for edge_start, edge_end in edges:
-        for key, value in edge(edge_start, edge_end).accounts.items():
+        for key, value in edge(edge_start, edge_end, "accounts").accounts.items():
             out[key] = value
     return {key: value for key, value in out.items() if value[2]}
 
@@ -112,7 +112,7 @@ def pairs(community_id: int, start: date | None, end: date, edge: EdgeSums) -> d
         for giver, receiver, minutes in db.session.execute(query):
             out[(giver, receiver)] += minutes
     for edge_start, edge_end in edges:
-        for (giver, receiver, _), (minutes, entries) in edge(edge_start, edge_end).pairs.items():
+        for (giver, receiver, _), (minutes, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
             if entries:
                 out[(giver, receiver)] += minutes
     return dict(out)
@@ -134,7 +134,7 @@ def first_tie_months(community_id: int, end: date, edge: EdgeSums) -> dict[tuple
         ):
             out[(a, b)] = month
     for edge_start, edge_end in edges:
-        for (giver, receiver, month), (_, entries) in edge(edge_start, edge_end).pairs.items():
+        for (giver, receiver, month), (_, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
             key = (min(giver, receiver), max(giver, receiver))
             if entries and key not in out:
                 out[key] = month
@@ -152,7 +152,7 @@ def kind_flows(community_id: int, start: date, end: date, edge: EdgeSums) -> dic
         ):
             out[(giver, receiver)] += minutes
     for edge_start, edge_end in edges:
-        for (_, giver, receiver), minutes in edge(edge_start, edge_end).kinds.items():
+        for (_, giver, receiver), minutes in edge(edge_start, edge_end, "kinds").kinds.items():
             out[(giver, receiver)] += minutes
     return {key: value for key, value in out.items() if abs(value) > 1e-6}
 
@@ -175,6 +175,6 @@ def entry_buckets(community_id: int, start: date, end: date, edge: EdgeSums) -> 
         ):
             out[tuple(row[:-1])] += row[-1]
     for edge_start, edge_end in edges:
-        for key, count in edge(edge_start, edge_end).entries.items():
+        for key, count in edge(edge_start, edge_end, "entries").entries.items():
             out[key] += count
     return {key: value for key, value in out.items() if value}
