@@ -9,6 +9,7 @@ from . import (  # noqa: E402,F401
     audit,
     brokering,
     corrections,
+    ledger_import,
     members,
     periods,
     recording,
