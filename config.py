@@ -47,6 +47,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+    # The JSON API: one budget per token, and one per person across all their tokens and session.
+    API_RATE_LIMIT_TOKEN = "300 per minute"
+    API_RATE_LIMIT_USER = "600 per minute"
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD") or "timebank-demo"
 

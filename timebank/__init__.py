@@ -37,6 +37,7 @@ def create_app(config=None) -> Flask:
         configure_engine(db.engine, app.config)
 
     from . import mail, models  # noqa: F401  (register the tables, and sending mail on commit)
+    from .api import init_api
     from .auth import bp as auth_bp
     from .cli import register_cli
     from .coordinate import bp as coordinate_bp
@@ -49,6 +50,7 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(member_bp)
     app.register_blueprint(coordinate_bp)
     app.register_blueprint(reports_bp)
+    init_api(app)
     register_cli(app)
     register_filters(app)
     _register_error_pages(app)
@@ -66,24 +68,31 @@ def _select_locale():
 
 
 def _register_error_pages(app: Flask) -> None:
+    # Under /api/ each of these answers a JSON problem instead (a 404 or 405 from routing never
+    # reaches the API's own blueprints).
+    from .api.problems import app_error_response
+
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("errors/404.html"), 404
+        return app_error_response(error) or (render_template("errors/404.html"), 404)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        return render_template("errors/csrf.html"), 400
+        return app_error_response(error) or (render_template("errors/csrf.html"), 400)
 
     @app.errorhandler(429)
     def too_many(error):
-        return render_template("errors/429.html"), 429
+        return app_error_response(error) or (render_template("errors/429.html"), 429)
 
     @app.errorhandler(405)
     def method_not_allowed(error):
-        return render_template("errors/405.html"), 405
+        return app_error_response(error) or (render_template("errors/405.html"), 405)
 
     @app.errorhandler(500)
     def server_error(error):
+        problem = app_error_response(error)
+        if problem is not None:
+            return problem
         db.session.rollback()
         # Not render_template: its context processors would load the signed-in user from a
         # database that may be the very thing that failed.

@@ -46,19 +46,26 @@ def member_required(view):
 
 
 def _apply_auto_confirm() -> None:
-    query = due_for_auto_confirm(g.membership.community)
+    if apply_auto_confirm(g.membership.community, g.account.id):
+        load_membership()
+
+
+def apply_auto_confirm(community, account_id: int) -> bool:
+    """Post this account's pending exchanges past the auto-confirm days, in a write of their
+    own (the page or API read that asks is a GET). Returns whether there were any."""
+    query = due_for_auto_confirm(community)
     if query is None:
-        return
+        return False
     from sqlalchemy import or_
 
     from ..models import Exchange
 
-    mine = query.where(or_(Exchange.giver_account_id == g.account.id, Exchange.receiver_account_id == g.account.id))
+    mine = query.where(or_(Exchange.giver_account_id == account_id, Exchange.receiver_account_id == account_id))
     if db.session.scalar(mine.with_only_columns(Exchange.id).limit(1)) is None:
-        return
+        return False
     with write_transaction(db.session):
-        auto_confirm_due(g.membership.community, account_id=g.account.id)
-    load_membership()
+        auto_confirm_due(community, account_id=account_id)
+    return True
 
 
 def switch_community(community_id: int):

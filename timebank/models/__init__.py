@@ -28,6 +28,7 @@ from .listings import HelpOffer, Listing, ListingStatus, ListingType
 from .notifications import FormSubmission, Notification
 from .people import ContactBy, KindChange, Membership, MembershipStatus, Role, User
 from .reports import AccountMonth, EntryMonth, FrozenReport, KindMonth, PairMonth
+from .api import ApiToken, IdempotencyRecord, IdempotencyStatus, TokenScope
 
 __all__ = [
     "AccountMonth",
@@ -76,4 +77,8 @@ __all__ = [
     "ReportingPeriod",
     "Role",
     "User",
+    "ApiToken",
+    "IdempotencyRecord",
+    "IdempotencyStatus",
+    "TokenScope",
 ]

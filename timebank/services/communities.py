@@ -49,6 +49,16 @@ def get_community(slug: str) -> Community:
     return community
 
 
+def check_activity(community_id: int, activity_id: int | None, field: str = "activity") -> None:
+    """None, or an active activity of this community (a form offers only those; an API call
+    could name any id)."""
+    if activity_id is None:
+        return
+    activity = db.session.get(ActivityCategory, activity_id)
+    if activity is None or activity.community_id != community_id or not activity.active:
+        raise InvalidInput(_("Choose one of this community's activities."), field=field)
+
+
 def only_community() -> Community:
     """The community when there is exactly one (so the CLI can leave --community out)."""
     communities = db.session.scalars(select(Community).limit(2)).all()

@@ -37,6 +37,7 @@ from ..models import (
     User,
 )
 from ..models.types import utcnow
+from .communities import check_activity
 from .coordination.brokering import complete_match
 from .notifications import notify, notify_coordinators
 from .submissions import add_once
@@ -86,6 +87,7 @@ def log_exchange(
     if not isinstance(minutes, int) or not 0 < minutes <= MAX_MINUTES:
         raise MinutesOutOfRange()
     partner = _partner_account(community.id, partner_account_id, own.id)
+    check_activity(community.id, activity_id)
     check_exchange_date(community, occurred_on, today=community.today(now))
     exchange = Exchange(
         community_id=community.id,

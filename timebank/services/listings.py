@@ -7,6 +7,7 @@ from ..errors import InvalidInput, NotFound, SubmissionConflict
 from ..extensions import db
 from ..models import HelpOffer, Listing, ListingStatus, ListingType, Membership, MembershipStatus
 from ..models.types import utcnow
+from .communities import check_activity
 from .notifications import notify, notify_coordinators
 from .submissions import add_once
 
@@ -35,6 +36,7 @@ def create_listing(membership: Membership, *, type_: str, title: str, descriptio
     if existing is not None:
         return _same_submitter(existing, membership), False
     title, description = _validate(type_, title, description)
+    check_activity(membership.community_id, category_id, field="category")
     listing = Listing(
         community_id=membership.community_id,
         membership_id=membership.id,
@@ -64,6 +66,7 @@ def own_listing(membership: Membership, listing_id: int) -> Listing:
 def update_listing(membership: Membership, listing_id: int, *, title: str, description: str, category_id: int | None) -> Listing:
     listing = own_listing(membership, listing_id)
     listing.title, listing.description = _validate(listing.type, title, description)
+    check_activity(membership.community_id, category_id, field="category")
     listing.category_id = category_id
     listing.updated_at = utcnow()
     return listing

@@ -1,0 +1,91 @@
+"""Who is calling: a personal access token (`Authorization: Bearer tb_...`) or, for same-origin
+JavaScript, the signed-in session, whose writes must carry the CSRF token in `X-CSRFToken`.
+
+A token acts only within its scopes (read: every GET; write: every POST; reports: the report
+resource); the session may do whatever its person may. Each caller is rate limited per token
+and per person, in Flask-Limiter's storage (Redis in production), whichever endpoint it calls.
+"""
+import time
+from dataclasses import dataclass
+
+from flask import current_app, g, request
+from flask_login import current_user
+from limits import parse
+
+from ..database import write_transaction
+from ..extensions import csrf, db, limiter
+from ..models import ApiToken, User
+from ..services.tokens import needs_use_recorded, record_use, token_for_secret
+from .problems import CsrfFailed, InsufficientScope, RateLimited, Unauthorized
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: User
+    #: None when the caller is the signed-in session.
+    token: ApiToken | None
+
+
+def authenticate(scope: str) -> Caller:
+    header = request.headers.get("Authorization")
+    if header is not None:
+        caller = _from_token(header, scope)
+    elif current_user.is_authenticated:
+        caller = _from_session()
+    else:
+        raise Unauthorized()
+    g.api_caller = caller
+    check_rate_limits(caller)
+    return caller
+
+
+def caller() -> Caller:
+    return g.api_caller
+
+
+def _from_token(header: str, scope: str) -> Caller:
+    kind, _, secret = header.partition(" ")
+    if kind.lower() != "bearer" or not secret.strip():
+        raise Unauthorized()
+    token = token_for_secret(secret.strip())
+    if token is None:
+        raise Unauthorized()
+    if scope not in token.scope_set:
+        raise InsufficientScope(required_scope=scope)
+    if needs_use_recorded(token):
+        if request.method in SAFE_METHODS:
+            with write_transaction(db.session):
+                record_use(db.session.get(ApiToken, token.id))
+        else:
+            record_use(token)  # committed with the write
+    return Caller(db.session.get(User, token.user_id), token)
+
+
+def _from_session() -> Caller:
+    if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        from flask_wtf.csrf import CSRFError
+
+        try:
+            csrf.protect()
+        except CSRFError:
+            raise CsrfFailed() from None
+    return Caller(current_user._get_current_object(), None)
+
+
+def check_rate_limits(caller: Caller) -> None:
+    """One budget per token and a larger one per person (all their tokens and their session),
+    shared by every endpoint."""
+    config = current_app.config
+    if not config.get("RATELIMIT_ENABLED", True):
+        return
+    budgets = [(config["API_RATE_LIMIT_USER"], f"user:{caller.user.id}")]
+    if caller.token is not None:
+        budgets.insert(0, (config["API_RATE_LIMIT_TOKEN"], f"token:{caller.token.id}"))
+    strategy = limiter.limiter
+    for budget, key in budgets:
+        item = parse(budget)
+        if not strategy.hit(item, "api", key):
+            reset_at = strategy.get_window_stats(item, "api", key).reset_time
+            raise RateLimited(retry_after=max(1, int(reset_at - time.time()) + 1))

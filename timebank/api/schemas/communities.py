@@ -1,0 +1,42 @@
+from marshmallow import INCLUDE, Schema, fields
+
+from .common import LoadSchema
+
+
+class ActivitySchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class CommunitySchema(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True, metadata={"description": "Your role there."})
+    timezone = fields.String(required=True)
+    currency = fields.String(required=True)
+    auto_confirm_days = fields.Integer(allow_none=True, required=True)
+    backdate_days = fields.Integer(required=True)
+
+
+class CommunityDetailSchema(CommunitySchema):
+    activities = fields.List(fields.Nested(ActivitySchema), required=True)
+
+
+class CommunityListSchema(Schema):
+    items = fields.List(fields.Nested(CommunitySchema), required=True)
+
+
+class ReportArgs(LoadSchema):
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+
+
+class ReportSchema(Schema):
+    """The report as in docs/report-format.md: the same dict as the report pages and report.json."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    period = fields.Dict(required=True)
+    community = fields.Dict(required=True)
+    suppressed = fields.Dict(required=True)

@@ -1,0 +1,72 @@
+"""Personal access tokens for the JSON API: make one (its secret shown once), see them, revoke one.
+
+Under login_required rather than member_required: a funder holds no time account but may want a
+token to read reports."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..errors import InvalidInput, TimebankError
+from ..extensions import db
+from ..models import TokenScope
+from ..services.tokens import NAME_MAX, create_token, revoke_token, tokens_of
+from . import bp
+
+SCOPE_LABELS = {
+    TokenScope.READ: _l("Read: see your balance, statement, exchanges, offers and requests"),
+    TokenScope.WRITE: _l("Write: log and confirm exchanges, post offers and requests"),
+    TokenScope.REPORTS: _l("Reports: read the reports you may see"),
+}
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("What will use this token?"),
+        validators=[DataRequired(_l("Give the token a name")), Length(max=NAME_MAX, message=_l("The name must be %(max)d characters or fewer", max=NAME_MAX))],
+    )
+    read = BooleanField(SCOPE_LABELS[TokenScope.READ], default=True)
+    write = BooleanField(SCOPE_LABELS[TokenScope.WRITE])
+    reports = BooleanField(SCOPE_LABELS[TokenScope.REPORTS])
+
+    def scopes(self) -> list[str]:
+        return [str(scope) for scope in TokenScope if getattr(self, str(scope)).data]
+
+
+class RevokeForm(FlaskForm):
+    pass
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            token, secret = create_token(current_user, name=form.name.data, scopes=form.scopes())
+            db.session.commit()
+            # The secret is shown on this page only; it is never stored or shown again.
+            return render_template("member/tokens/created.html", token=token, secret=secret)
+        except InvalidInput as error:
+            db.session.rollback()
+            field = form.read if error.details.get("field") == "scopes" else form.name
+            field.errors = [*field.errors, str(error)]
+    status = 422 if form.errors else 200
+    return render_template("member/tokens/list.html", form=form, rows=tokens_of(current_user.id), revoke_form=RevokeForm()), status
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    if RevokeForm().validate_on_submit():
+        try:
+            token = revoke_token(current_user, token_id)
+            db.session.commit()
+            flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
+        except TimebankError:
+            db.session.rollback()
+            flash(_("We could not find that token."), "error")
+    return redirect(url_for("member.tokens"), 303)
