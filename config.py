@@ -87,6 +87,8 @@ class Testing(Config):
 
 class Production(Config):
     ENV_NAME = "production"
+    # Several app servers share one set of rate-limit counters (DESIGN.md, Scale).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "redis://127.0.0.1:6379/0"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
@@ -108,4 +110,6 @@ TEST_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg:/
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 REQUIRE_LEDGER_TOOLS = os.environ.get("REQUIRE_LEDGER_TOOLS") == "1"
+REQUIRE_REDIS = os.environ.get("REQUIRE_REDIS") == "1"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"

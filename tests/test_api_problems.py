@@ -1,8 +1,11 @@
 """The API's errors are RFC 9457 problems with a stable code, whatever goes wrong."""
+import uuid
+
 import pytest
 from api_support import bearer, exchange_body, make_world, new_key, token_for
 from sqlalchemy import func, select
 
+import config
 from timebank.extensions import db
 from timebank.models import ApiToken
 from timebank.services.communities import create_community
@@ -118,8 +121,28 @@ def test_bad_credentials_are_401(app, client, header):
     assert_problem(client.get("/api/v1/me", headers={"Authorization": header}), 401, "unauthorized")
 
 
-def test_rate_limit_is_a_429_problem_with_retry_after(make_app):
-    limited = make_app(RATELIMIT_ENABLED=True, API_RATE_LIMIT_TOKEN="3 per minute", API_RATE_LIMIT_USER="5 per minute")
+def _redis_url() -> str:
+    """Redis for the rate-limit counters, as production keeps them; skipped only when no Redis is
+    reachable and REQUIRE_REDIS is not set (CI sets it)."""
+    import redis
+
+    url = config.TEST_REDIS_URL
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        if config.REQUIRE_REDIS:
+            pytest.fail(f"REQUIRE_REDIS=1 but Redis is not reachable at {url}")
+        pytest.skip(f"Redis is not reachable at {url}")
+    return url
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_rate_limit_is_a_429_problem_with_retry_after(make_app, storage):
+    uri = "memory://" if storage == "memory" else _redis_url()
+    limited = make_app(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=uri, RATELIMIT_KEY_PREFIX=f"tb-test-{uuid.uuid4().hex}",
+        API_RATE_LIMIT_TOKEN="3 per minute", API_RATE_LIMIT_USER="5 per minute",
+    )
     with limited.app_context():
         community = create_community("limited", "Limited")
         user = create_user("limited@example.org", "Lim", "a long password here")

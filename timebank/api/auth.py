@@ -80,9 +80,11 @@ def check_rate_limits(caller: Caller) -> None:
     config = current_app.config
     if not config.get("RATELIMIT_ENABLED", True):
         return
-    budgets = [(config["API_RATE_LIMIT_USER"], f"user:{caller.user.id}")]
+    # The key prefix keeps apart installations (or test runs) that share one Redis.
+    prefix = config.get("RATELIMIT_KEY_PREFIX") or ""
+    budgets = [(config["API_RATE_LIMIT_USER"], f"{prefix}user:{caller.user.id}")]
     if caller.token is not None:
-        budgets.insert(0, (config["API_RATE_LIMIT_TOKEN"], f"token:{caller.token.id}"))
+        budgets.insert(0, (config["API_RATE_LIMIT_TOKEN"], f"{prefix}token:{caller.token.id}"))
     strategy = limiter.limiter
     for budget, key in budgets:
         item = parse(budget)
