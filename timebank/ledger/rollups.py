@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, Float, and_, case, cast, func, select
+from sqlalchemy import Date, Float, and_, case, cast, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -404,8 +404,9 @@ def _flow_sums(sums: Sums, per_entry, parts) -> None:
 def _month_expr(column):
     """The first day of a date's month, in SQL (text on SQLite, a date on PostgreSQL)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.date_trunc("month", column), Date)
-    return func.strftime("%Y-%m-01", column)
+        # A literal, not a bound parameter: GROUP BY must repeat the very same expression.
+        return cast(func.date_trunc(literal_column("'month'"), column), Date)
+    return func.strftime(literal_column("'%Y-%m-01'"), column)
 
 
 def _as_month(value) -> date:
