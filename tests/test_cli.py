@@ -12,6 +12,9 @@ COMMANDS = [
     ["ledger", "verify"],
     ["ledger", "export"],
     ["ledger", "balances"],
+    ["ledger", "import"],
+    ["backup", "create"],
+    ["backup", "restore"],
     ["period", "close"],
     ["users", "create"],
     ["exchanges", "auto-confirm"],
@@ -31,6 +34,19 @@ def months_ago(n: int) -> date:
     today = date.today()
     month = today.month - n
     return date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def test_the_help_check_covers_every_command_of_ours(app):
+    import click
+
+    from timebank.cli import register_cli
+
+    probe = click.Group()
+    probe.add_command = lambda group, name=None: ours.append(group)
+    ours: list = []
+    register_cli(type("App", (), {"cli": probe})())
+    registered = {(group.name, name) for group in ours for name in group.commands}
+    assert registered == {tuple(command) for command in COMMANDS}
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
