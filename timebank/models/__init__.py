@@ -1,4 +1,5 @@
 """The ORM models, importable from one place."""
+from .api import ApiToken, IdempotencyRecord, IdempotencyStatus, TokenScope
 from .community import (
     BUILT_IN_KINDS,
     ORGANISATION_KIND,
@@ -28,7 +29,6 @@ from .listings import HelpOffer, Listing, ListingStatus, ListingType
 from .notifications import FormSubmission, Notification
 from .people import ContactBy, KindChange, Membership, MembershipStatus, Role, User
 from .reports import AccountMonth, EntryMonth, FrozenReport, KindMonth, PairMonth
-from .api import ApiToken, IdempotencyRecord, IdempotencyStatus, TokenScope
 
 __all__ = [
     "AccountMonth",
