@@ -118,7 +118,11 @@ class Context:
 
     @cached_property
     def undirected(self) -> nx.Graph:
-        return self.graph.to_undirected(as_view=False)
+        """The member graph with directions ignored (ties only, no weights)."""
+        graph = nx.Graph()
+        graph.add_nodes_from(self.graph.nodes(data=True))
+        graph.add_edges_from(self.graph.edges())
+        return graph
 
     @cached_property
     def entries(self) -> dict[tuple, int]:
