@@ -51,8 +51,8 @@ def test_rollups_follow_postings_group_entries_and_reversals(community, people):
 
     month = day.replace(day=1)
     stored = rollups.stored(community.id)
-    assert stored.pairs[(sam.id, pat.id, month)] == [60 + 60.0, 2]
-    assert stored.pairs[(val.id, pat.id, month)] == [20.0, 1]
+    assert stored.pairs[(sam.id, pat.id, month, "service_user", "professional")] == [60 + 60.0, 2]
+    assert stored.pairs[(val.id, pat.id, month, "volunteer", "professional")] == [20.0, 1]
     assert stored.kinds[(month, "service_user", "professional")] == 120.0
     assert stored.kinds[(month, "volunteer", "organisation")] == 10.0
     assert stored.accounts[(sam.id, month, "service_user")] == [150, 75, 4, day, day + timedelta(days=1)]
@@ -62,7 +62,7 @@ def test_rollups_follow_postings_group_entries_and_reversals(community, people):
     db.session.commit()
     stored = rollups.stored(community.id)
     assert stored.accounts[(sam.id, month, "service_user")] == [150, 30, 3, day, day + timedelta(days=1)]
-    assert (val.id, sam.id, month) not in stored.pairs
+    assert (val.id, sam.id, month, "volunteer", "service_user") not in stored.pairs
     assert rollup_check().ok
 
 

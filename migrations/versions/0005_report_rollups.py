@@ -88,13 +88,15 @@ def upgrade():
     sa.Column('giver_account_id', sa.Integer(), nullable=False),
     sa.Column('receiver_account_id', sa.Integer(), nullable=False),
     sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('giver_kind', sa.String(length=40), nullable=False),
+    sa.Column('receiver_kind', sa.String(length=40), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('minutes', sa.Float(), nullable=False),
     sa.Column('entries', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_rollup_pair_month_community_id_community'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['giver_account_id'], ['account.id'], name=op.f('fk_rollup_pair_month_giver_account_id_account'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['receiver_account_id'], ['account.id'], name=op.f('fk_rollup_pair_month_receiver_account_id_account'), ondelete='RESTRICT'),
-    sa.PrimaryKeyConstraint('giver_account_id', 'receiver_account_id', 'month', name=op.f('pk_rollup_pair_month'))
+    sa.PrimaryKeyConstraint('giver_account_id', 'receiver_account_id', 'month', 'giver_kind', 'receiver_kind', name=op.f('pk_rollup_pair_month'))
     )
     with op.batch_alter_table('rollup_pair_month', schema=None) as batch_op:
         batch_op.create_index('ix_rollup_pair_month_community_month', ['community_id', 'month'], unique=False)

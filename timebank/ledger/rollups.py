@@ -26,7 +26,7 @@ from ..models import ORGANISATION_KIND, POT_KIND, AccountMonth, Entry, EntryMont
 
 #: How the rows of each rollup are keyed (the primary key columns, community first where held).
 ACCOUNT_KEY = ("account_id", "month", "holder_kind")
-PAIR_KEY = ("giver_account_id", "receiver_account_id", "month")
+PAIR_KEY = ("giver_account_id", "receiver_account_id", "month", "giver_kind", "receiver_kind")
 KIND_KEY = ("community_id", "month", "giver_kind", "receiver_kind")
 ENTRY_KEY = ("community_id", "month", "kind", "flow", "confirmation", "coproduction_step", "ladder_rung", "size")
 
@@ -78,7 +78,7 @@ class Sums:
     community_id: int
     #: (account, month, kind) -> [given, received, entries, first given on, first received on]
     accounts: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0, None, None]))
-    #: (giver, receiver, month) -> [minutes, entries]
+    #: (giver, receiver, month, giver kind, receiver kind) -> [minutes, entries]
     pairs: dict = field(default_factory=lambda: defaultdict(lambda: [0.0, 0]))
     #: (month, giver kind, receiver kind) -> minutes
     kinds: dict = field(default_factory=lambda: defaultdict(float))
@@ -97,13 +97,10 @@ class Sums:
                 row[1] -= sign * minutes
                 row[4] = _earliest(row[4], day)
             row[2] += sign
-        pair_entries = set()
         for giver, receiver, giver_kind, receiver_kind, minutes in flows(facts.legs):
-            pair = self.pairs[(giver, receiver, month)]
+            pair = self.pairs[(giver, receiver, month, giver_kind, receiver_kind)]
             pair[0] += sign * minutes
-            if (giver, receiver) not in pair_entries:
-                pair_entries.add((giver, receiver))
-                pair[1] += sign
+            pair[1] += sign  # an account appears once in an entry, so each pair once too
             self.kinds[(month, giver_kind, receiver_kind)] += sign * minutes
         size = sum(minutes for _, minutes, _ in facts.legs if minutes > 0)
         key = (
@@ -212,8 +209,11 @@ def _write(sums: Sums) -> None:
         PairMonth,
         PAIR_KEY,
         [
-            {"giver_account_id": g, "receiver_account_id": r, "month": m, "community_id": community, "minutes": v[0], "entries": v[1]}
-            for (g, r, m), v in sums.pairs.items()
+            {
+                "giver_account_id": g, "receiver_account_id": r, "month": m, "giver_kind": gk, "receiver_kind": rk,
+                "community_id": community, "minutes": v[0], "entries": v[1],
+            }
+            for (g, r, m, gk, rk), v in sums.pairs.items()
         ],
         lambda t, ex: {"minutes": t.c.minutes + ex.minutes, "entries": t.c.entries + ex.entries},
     )
@@ -388,11 +388,11 @@ def _flow_sums(sums: Sums, per_entry, parts) -> None:
         .subquery()
     )
     if "pairs" in parts:
-        for g, r, month, minutes, entries in db.session.execute(
-            select(legs.c.giver, legs.c.receiver, legs.c.month, func.sum(legs.c.minutes), func.count(legs.c.entry_id.distinct()))
-            .group_by(legs.c.giver, legs.c.receiver, legs.c.month)
+        pair_key = (legs.c.giver, legs.c.receiver, legs.c.month, legs.c.giver_kind, legs.c.receiver_kind)
+        for g, r, month, gk, rk, minutes, entries in db.session.execute(
+            select(*pair_key, func.sum(legs.c.minutes), func.count(legs.c.entry_id.distinct())).group_by(*pair_key)
         ):
-            sums.pairs[(g, r, _as_month(month))] = [float(minutes), entries]
+            sums.pairs[(g, r, _as_month(month), gk, rk)] = [float(minutes), entries]
     if "kinds" in parts:
         for month, giver_kind, receiver_kind, minutes in db.session.execute(
             select(legs.c.month, legs.c.giver_kind, legs.c.receiver_kind, func.sum(legs.c.minutes))
@@ -429,7 +429,8 @@ def stored(community_id: int) -> Sums:
             ]
     for row in db.session.execute(select(PairMonth).where(PairMonth.community_id == community_id)).scalars():
         if row.entries or abs(row.minutes) > 1e-6:
-            sums.pairs[(row.giver_account_id, row.receiver_account_id, row.month)] = [row.minutes, row.entries]
+            key = (row.giver_account_id, row.receiver_account_id, row.month, row.giver_kind, row.receiver_kind)
+            sums.pairs[key] = [row.minutes, row.entries]
     for row in db.session.execute(select(KindMonth).where(KindMonth.community_id == community_id)).scalars():
         if abs(row.minutes) > 1e-6:
             sums.kinds[(row.month, row.giver_kind, row.receiver_kind)] = row.minutes

@@ -8,6 +8,7 @@ from the monthly rollups (and, for part months, the postings).
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from ..dates import next_month
 from ..extensions import db
@@ -88,11 +89,13 @@ def freeze_closed(community: Community, month: date, *, now: datetime | None = N
 
 
 def _reversed_count(community_id: int, start: date, end: date) -> int:
+    """Entries dated in the period that have been reversed (they and their reversals drop out)."""
+    reversal = aliased(Entry)
     return db.session.scalar(
         select(func.count(Entry.id)).where(
             Entry.community_id == community_id,
-            Entry.reverses_id.is_not(None),
             Entry.occurred_on >= start,
             Entry.occurred_on <= end,
+            select(reversal.id).where(reversal.reverses_id == Entry.id).exists(),
         )
     )

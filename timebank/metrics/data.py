@@ -96,6 +96,27 @@ def account_months(community_id: int, start: date | None, end: date, edge: EdgeS
     return {key: value for key, value in out.items() if value[2]}
 
 
+def kind_pairs(community_id: int, start: date, end: date, edge: EdgeSums) -> dict[tuple[int, int, str, str], float]:
+    """(giver, receiver, giver kind, receiver kind) -> minutes in the period, by the kinds on the
+    postings: who is behind each cell of the role-flow matrix."""
+    whole, edges = split(start, end)
+    out: dict = defaultdict(float)
+    if whole is not None:
+        key = (PairMonth.giver_account_id, PairMonth.receiver_account_id, PairMonth.giver_kind, PairMonth.receiver_kind)
+        for giver, receiver, giver_kind, receiver_kind, minutes in db.session.execute(
+            select(*key, func.sum(PairMonth.minutes))
+            .where(PairMonth.community_id == community_id, PairMonth.month >= whole[0], PairMonth.month <= whole[1])
+            .group_by(*key)
+            .having(func.sum(PairMonth.entries) > 0)
+        ):
+            out[(giver, receiver, giver_kind, receiver_kind)] += minutes
+    for edge_start, edge_end in edges:
+        for (giver, receiver, _, gk, rk), (minutes, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
+            if entries:
+                out[(giver, receiver, gk, rk)] += minutes
+    return dict(out)
+
+
 def pairs(community_id: int, start: date | None, end: date, edge: EdgeSums) -> dict[tuple[int, int], float]:
     """(giver, receiver) -> minutes in the period, every kind of account."""
     whole, edges = split(start, end)
@@ -112,7 +133,7 @@ def pairs(community_id: int, start: date | None, end: date, edge: EdgeSums) -> d
         for giver, receiver, minutes in db.session.execute(query):
             out[(giver, receiver)] += minutes
     for edge_start, edge_end in edges:
-        for (giver, receiver, _), (minutes, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
+        for (giver, receiver, *_), (minutes, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
             if entries:
                 out[(giver, receiver)] += minutes
     return dict(out)
@@ -134,7 +155,7 @@ def first_tie_months(community_id: int, end: date, edge: EdgeSums) -> dict[tuple
         ):
             out[(a, b)] = month
     for edge_start, edge_end in edges:
-        for (giver, receiver, month), (_, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
+        for (giver, receiver, month, *_), (_, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
             key = (min(giver, receiver), max(giver, receiver))
             if entries and key not in out:
                 out[key] = month

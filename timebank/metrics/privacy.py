@@ -6,12 +6,16 @@ Every figure is computed with the counts of people it is built from (`bases`: pa
   shown), or a share whose numerator is such a count, is shown as null and listed in
   `suppressed` with the reason;
 - complementary suppression: where cells add up to a published total (the balance histogram to
-  the active members, the months to the period's total, each row and each column of the
-  role-flow matrix), one hidden cell could be worked out by subtraction, so the smallest other
-  cell that is not zero is hidden too, until no group has exactly one hidden cell.
+  the active members, the months to the period's total, the whole role-flow matrix to the
+  period's minutes, its member-to-member block and its organisation and pot rows and columns to
+  the minutes of each flow, and each of its rows and columns), one hidden cell could be worked
+  out by subtraction, so another cell of the group is hidden too (the smallest that is not
+  zero, else any), until no group has exactly one hidden cell.
 Names, emails, member references, ids and notes are never in the report at all.
 """
 import copy
+
+from ..models import ORGANISATION_KIND, POT_KIND
 
 BASES = "_bases"
 
@@ -54,6 +58,12 @@ def _complementary(report: dict, bases: dict, hidden: dict, threshold: int) -> N
     for a in kinds:
         groups.append([(f"C1.{a}.{b}", matrix[a][b]) for b in kinds])
         groups.append([(f"C1.{b}.{a}", matrix[b][a]) for b in kinds])
+    cells = [(f"C1.{a}.{b}", matrix[a][b]) for a in kinds for b in kinds]
+    groups.append(cells)
+    hubs = {ORGANISATION_KIND: "organisation", POT_KIND: "pot"}
+    groups.append([(path, value) for path, value in cells if not set(path.split(".")[1:]) & set(hubs)])
+    for kind in hubs:
+        groups.append([(path, value) for path, value in cells if kind in path.split(".")[1:]])
     changed = True
     while changed:
         changed = False
@@ -61,9 +71,9 @@ def _complementary(report: dict, bases: dict, hidden: dict, threshold: int) -> N
             inside = [path for path, _ in group if path in hidden]
             if len(inside) != 1:
                 continue
-            others = [(value, path) for path, value in group if path not in hidden and value]
+            others = [(not value, value, path) for path, value in group if path not in hidden]
             if others:
-                _, path = min(others)
+                *_, path = min(others)
                 hidden[path] = f"hidden so that a cell of fewer than {threshold} people cannot be worked out"
                 changed = True
 

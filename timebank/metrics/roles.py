@@ -14,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import ORGANISATION_KIND, POT_KIND, Account, KindChange, MemberKind, Membership
+from ..models import ORGANISATION_KIND, POT_KIND, KindChange, MemberKind, Membership
 from . import data
 from .context import Context
 from .stats import rounded, share
 
 SERVICE_USER, PROFESSIONAL = "service_user", "professional"
+NOT_PEOPLE = {ORGANISATION_KIND, POT_KIND}
 
 
 def kind_labels(community) -> dict[str, str]:
@@ -71,24 +72,15 @@ def compute(ctx: Context) -> tuple[dict, dict]:
 
 
 def _people_per_cell(ctx: Context) -> dict[tuple[str, str], set[int]]:
-    """The member accounts behind each cell of C1 (organisations and the pot are not people)."""
-    others = dict(
-        db.session.execute(
-            select(Account.id, Account.type).where(Account.community_id == ctx.community.id, Account.type != "member")
-        ).all()
-    )
-
-    def kind(account: int) -> str | None:
-        if account in others:
-            return ORGANISATION_KIND if others[account] == "organisation" else POT_KIND
-        return ctx.kind_of.get(account)
-
+    """The members behind each cell of C1, by the kinds on their postings (organisations and
+    the pot are not people)."""
     cells: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for (giver, receiver), minutes in ctx.pairs.items():
-        if minutes <= 1e-9:
-            continue
-        cell = cells[(kind(giver), kind(receiver))]
-        cell.update(account for account in (giver, receiver) if account not in others)
+    for (giver, receiver, giver_kind, receiver_kind), minutes in data.kind_pairs(
+        ctx.community.id, ctx.start, ctx.end, ctx.edge
+    ).items():
+        if minutes > 1e-9:
+            cell = cells[(giver_kind, receiver_kind)]
+            cell.update(a for a, kind in ((giver, giver_kind), (receiver, receiver_kind)) if kind not in NOT_PEOPLE)
     return cells
 
 

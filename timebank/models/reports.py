@@ -37,7 +37,8 @@ class AccountMonth(db.Model):
 
 
 class PairMonth(db.Model):
-    """Minutes from one account to another in a month: the edges of the collapsed graph."""
+    """Minutes from one account to another in a month: the edges of the collapsed graph. Kept
+    apart by the two holders' kinds on the postings, so a role-flow cell can count its people."""
 
     __tablename__ = "rollup_pair_month"
     __table_args__ = (Index("ix_rollup_pair_month_community_month", "community_id", "month"),)
@@ -45,6 +46,8 @@ class PairMonth(db.Model):
     giver_account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="RESTRICT"), primary_key=True)
     receiver_account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="RESTRICT"), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
+    giver_kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    receiver_kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="RESTRICT"))
     minutes: Mapped[float] = mapped_column(Float, default=0.0)
     entries: Mapped[int] = mapped_column(Integer, default=0)
