@@ -21,7 +21,7 @@ REVERSIBLE_EVERY = 31  # one exchange in about this many (by entry id) may be re
 #: People keep exchanging with the same few partners and go to the same groups, as they do in
 #: real timebanks: the chance that a peer exchange (or a seat in a group) goes to someone
 #: already known, and how many regular partners (or group members) anyone keeps.
-REPEAT = 0.85
+REPEAT = 0.92
 CIRCLE = 8
 GROUP = 12
 
@@ -159,7 +159,7 @@ class History(Draws):
         attendees = self._regulars(host, minutes)
         attendees += self._group(
             flows.ATTENDEE_KINDS, flows.ATTENDEE_CUM, self.recv_pool, host, minutes, self._can_spend,
-            smallest=max(0, 3 - len(attendees)), largest=max(0, 10 - len(attendees)), exclude=attendees,
+            smallest=max(0, 3 - len(attendees)), largest=max(0, 5 - len(attendees)), exclude=attendees,
         )
         while len(attendees) >= 2 and not self._can_earn(host.account_id, minutes * len(attendees)):
             attendees.pop()
@@ -191,7 +191,7 @@ class History(Draws):
     def _regulars(self, host: Person, minutes: int) -> list[Person]:
         """The host's regular group members who come this time and can spend the time."""
         group = self.groups.get(host.account_id, [])
-        return [p for p in group if self.rng.random() < REPEAT * 0.6 and self._can_spend(p.account_id, minutes)]
+        return [p for p in group if self.rng.random() < 0.8 and self._can_spend(p.account_id, minutes)]
 
     def _org_session(self, day):
         """An organisation's co-design or training session that pays each participant."""
