@@ -103,17 +103,22 @@ class Context:
         return data.pairs(self.community.id, self.start, self.end, self.edge)
 
     @cached_property
-    def graph(self) -> nx.DiGraph:
-        """The member graph (METRICS.md): active members, and an edge wherever minutes went."""
-        graph = nx.DiGraph()
-        for account in self.active:
-            graph.add_node(account, kind=self.kind_of.get(account, ""))
+    def member_pairs(self) -> dict[tuple[int, int], float]:
+        """w_ij between members: (i, j) -> minutes from member i to member j in T."""
         accounts = self.members.accounts
-        graph.add_weighted_edges_from(
-            (giver, receiver, minutes)
+        return {
+            (giver, receiver): minutes
             for (giver, receiver), minutes in self.pairs.items()
             if minutes > 1e-9 and giver in accounts and receiver in accounts
-        )
+        }
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The member graph (METRICS.md): active members, and an edge wherever minutes went.
+        The minutes stay in `member_pairs`; the graph holds the ties and each member's kind."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from((account, {"kind": self.kind_of.get(account, "")}) for account in self.active)
+        graph.add_edges_from(self.member_pairs)
         return graph
 
     @cached_property

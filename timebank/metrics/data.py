@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, union
 
 from ..dates import next_month
 from ..extensions import db
@@ -96,24 +96,29 @@ def account_months(community_id: int, start: date | None, end: date, edge: EdgeS
     return {key: value for key, value in out.items() if value[2]}
 
 
-def kind_pairs(community_id: int, start: date, end: date, edge: EdgeSums) -> dict[tuple[int, int, str, str], float]:
-    """(giver, receiver, giver kind, receiver kind) -> minutes in the period, by the kinds on the
-    postings: who is behind each cell of the role-flow matrix."""
+def cell_people(community_id: int, start: date, end: date, edge: EdgeSums, not_people: set[str]) -> dict[tuple[str, str], set[int]]:
+    """(giver kind, receiver kind) -> the accounts that gave or received in that cell of the
+    role-flow matrix in the period, by the kinds on the postings (accounts of the kinds in
+    `not_people` left out). The database lists each account once per cell."""
     whole, edges = split(start, end)
-    out: dict = defaultdict(float)
+    out: dict = defaultdict(set)
     if whole is not None:
-        key = (PairMonth.giver_account_id, PairMonth.receiver_account_id, PairMonth.giver_kind, PairMonth.receiver_kind)
-        for giver, receiver, giver_kind, receiver_kind, minutes in db.session.execute(
-            select(*key, func.sum(PairMonth.minutes))
-            .where(PairMonth.community_id == community_id, PairMonth.month >= whole[0], PairMonth.month <= whole[1])
-            .group_by(*key)
-            .having(func.sum(PairMonth.entries) > 0)
-        ):
-            out[(giver, receiver, giver_kind, receiver_kind)] += minutes
+        in_period = (
+            PairMonth.community_id == community_id, PairMonth.month >= whole[0], PairMonth.month <= whole[1],
+            PairMonth.entries > 0,
+        )
+        givers = select(PairMonth.giver_kind, PairMonth.receiver_kind, PairMonth.giver_account_id).where(
+            *in_period, PairMonth.giver_kind.not_in(not_people)
+        )
+        receivers = select(PairMonth.giver_kind, PairMonth.receiver_kind, PairMonth.receiver_account_id).where(
+            *in_period, PairMonth.receiver_kind.not_in(not_people)
+        )
+        for giver_kind, receiver_kind, account in db.session.execute(union(givers, receivers)):
+            out[(giver_kind, receiver_kind)].add(account)
     for edge_start, edge_end in edges:
-        for (giver, receiver, _, gk, rk), (minutes, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
+        for (giver, receiver, _, gk, rk), (_, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
             if entries:
-                out[(giver, receiver, gk, rk)] += minutes
+                out[(gk, rk)].update(a for a, kind in ((giver, gk), (receiver, rk)) if kind not in not_people)
     return dict(out)
 
 

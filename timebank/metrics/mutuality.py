@@ -43,9 +43,9 @@ def compute(ctx: Context) -> tuple[dict, dict]:
     for index, count in enumerate(histogram):
         bases[f"B2.histogram.{index}"] = (None, count)
 
-    figures["B3"] = _b3(ctx.graph)
+    figures["B3"] = _b3(ctx.graph.number_of_nodes(), ctx.member_pairs)
     bases["B3"] = (None, ctx.graph.number_of_nodes())
-    figures["B4"] = _b4(ctx.graph)
+    figures["B4"] = _b4(ctx.graph, ctx.member_pairs)
     bases["B4"] = (None, ctx.graph.number_of_nodes())
     _b5(ctx, figures, bases)
     _b6(ctx, figures, bases)
@@ -53,28 +53,27 @@ def compute(ctx: Context) -> tuple[dict, dict]:
     return figures, bases
 
 
-def _b3(graph: nx.DiGraph) -> dict:
-    n, edges = graph.number_of_nodes(), graph.number_of_edges()
+def _b3(n: int, w: dict[tuple[int, int], float]) -> dict:
+    """On the collapsed graph: each ordered pair of members once, its minutes summed."""
+    edges = len(w)
     if not edges:
         return {"r": None, "rho": None, "r_w": None}
-    reciprocated = sum(1 for i, j in graph.edges if graph.has_edge(j, i))
+    reciprocated = sum(1 for i, j in w if (j, i) in w)
     r = reciprocated / edges
     a = edges / (n * (n - 1))
     rho = (r - a) / (1 - a) if a < 1 else None
-    total = sum(w for _, _, w in graph.edges(data="weight"))
-    mutual = sum(min(w, graph[j][i]["weight"]) for i, j, w in graph.edges(data="weight") if graph.has_edge(j, i))
-    return {"r": rounded(r), "rho": rounded(rho), "r_w": rounded(share(mutual, total))}
+    mutual = sum(min(minutes, w[(j, i)]) for (i, j), minutes in w.items() if (j, i) in w)
+    return {"r": rounded(r), "rho": rounded(rho), "r_w": rounded(share(mutual, sum(w.values())))}
 
 
-def _b4(graph: nx.DiGraph) -> dict:
+def _b4(graph: nx.DiGraph, w: dict[tuple[int, int], float]) -> dict:
     if not graph.number_of_nodes():
         return {"member_share": None, "minute_share": None}
     largest = max(nx.strongly_connected_components(graph), key=len)
-    total = sum(w for _, _, w in graph.edges(data="weight"))
-    inside = sum(w for i, j, w in graph.edges(data="weight") if i in largest and j in largest)
+    inside = sum(minutes for (i, j), minutes in w.items() if i in largest and j in largest)
     return {
         "member_share": rounded(len(largest) / graph.number_of_nodes()),
-        "minute_share": rounded(share(inside, total)),
+        "minute_share": rounded(share(inside, sum(w.values()))),
     }
 
 

@@ -74,14 +74,7 @@ def compute(ctx: Context) -> tuple[dict, dict]:
 def _people_per_cell(ctx: Context) -> dict[tuple[str, str], set[int]]:
     """The members behind each cell of C1, by the kinds on their postings (organisations and
     the pot are not people)."""
-    cells: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for (giver, receiver, giver_kind, receiver_kind), minutes in data.kind_pairs(
-        ctx.community.id, ctx.start, ctx.end, ctx.edge
-    ).items():
-        if minutes > 1e-9:
-            cell = cells[(giver_kind, receiver_kind)]
-            cell.update(a for a, kind in ((giver, giver_kind), (receiver, receiver_kind)) if kind not in NOT_PEOPLE)
-    return cells
+    return data.cell_people(ctx.community.id, ctx.start, ctx.end, ctx.edge, NOT_PEOPLE)
 
 
 def _assortativity(graph: nx.DiGraph) -> float | None:
