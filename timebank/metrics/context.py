@@ -98,9 +98,16 @@ class Context:
         return {account: kind for account, (_, kind) in latest.items()}
 
     @cached_property
+    def pair_flows(self) -> data.PairFlows:
+        return data.pair_flows(self.community.id, self.start, self.end, self.edge)
+
+    @cached_property
     def pairs(self) -> dict[tuple[int, int], float]:
         """(giver, receiver) -> minutes in T, every kind of account."""
-        return data.pairs(self.community.id, self.start, self.end, self.edge)
+        out: dict = defaultdict(float)
+        for (giver, receiver, _, _), minutes in self.pair_flows.in_period():
+            out[(giver, receiver)] += minutes
+        return dict(out)
 
     @cached_property
     def member_pairs(self) -> dict[tuple[int, int], float]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select, union
+from sqlalchemy import case, false, func, select
 
 from ..dates import next_month
 from ..extensions import db
@@ -19,6 +19,7 @@ from ..models import (
     Account,
     AccountMonth,
     AccountType,
+    Entry,
     EntryMonth,
     KindMonth,
     MemberKind,
@@ -52,6 +53,38 @@ def split(start: date | None, end: date) -> tuple[tuple[date, date] | None, list
     return (first, last), edges
 
 
+def split_for(community_id: int, start: date | None, end: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """`split`, then a part month whose other days hold no entry at all (the month so far, when
+    nothing can be dated after today) is read as the whole month from the rollups."""
+    whole, edges = split(start, end)
+    kept = []
+    for edge_start, edge_end in edges:
+        month = edge_start.replace(day=1)
+        last = _month_end(month)
+        if edge_end > last or _any_entry(community_id, month, edge_start, edge_end, last):
+            kept.append((edge_start, edge_end))
+        elif whole is None:
+            whole = (month, month)
+        elif month == next_month(whole[1]):
+            whole = (whole[0], month)
+        elif whole[0] is not None and next_month(month) == whole[0]:
+            whole = (month, whole[1])
+        else:
+            kept.append((edge_start, edge_end))
+    return whole, kept
+
+
+def _any_entry(community_id: int, month: date, edge_start: date, edge_end: date, last: date) -> bool:
+    """Whether any entry is dated in `month` outside [edge_start, edge_end]."""
+    return bool(db.session.scalar(
+        select(Entry.id).where(
+            Entry.community_id == community_id,
+            ((Entry.occurred_on >= month) & (Entry.occurred_on < edge_start))
+            | ((Entry.occurred_on > edge_end) & (Entry.occurred_on <= last)),
+        ).limit(1)
+    ))
+
+
 @dataclass
 class Members:
     """The community's member accounts (people, not organisations or the pot)."""
@@ -79,7 +112,7 @@ def members(community_id: int) -> Members:
 
 def account_months(community_id: int, start: date | None, end: date, edge: EdgeSums) -> dict[tuple[int, date, str], list]:
     """(account, month, kind) -> [given, received, entries, first given on, first received on]."""
-    whole, edges = split(start, end)
+    whole, edges = split_for(community_id, start, end)
     out: dict = {}
     if whole is not None:
         query = select(
@@ -96,79 +129,59 @@ def account_months(community_id: int, start: date | None, end: date, edge: EdgeS
     return {key: value for key, value in out.items() if value[2]}
 
 
-def cell_people(community_id: int, start: date, end: date, edge: EdgeSums, not_people: set[str]) -> dict[tuple[str, str], set[int]]:
-    """(giver kind, receiver kind) -> the accounts that gave or received in that cell of the
-    role-flow matrix in the period, by the kinds on the postings (accounts of the kinds in
-    `not_people` left out). The database lists each account once per cell."""
-    whole, edges = split(start, end)
-    out: dict = defaultdict(set)
-    if whole is not None:
-        in_period = (
-            PairMonth.community_id == community_id, PairMonth.month >= whole[0], PairMonth.month <= whole[1],
-            PairMonth.entries > 0,
-        )
-        givers = select(PairMonth.giver_kind, PairMonth.receiver_kind, PairMonth.giver_account_id).where(
-            *in_period, PairMonth.giver_kind.not_in(not_people)
-        )
-        receivers = select(PairMonth.giver_kind, PairMonth.receiver_kind, PairMonth.receiver_account_id).where(
-            *in_period, PairMonth.receiver_kind.not_in(not_people)
-        )
-        for giver_kind, receiver_kind, account in db.session.execute(union(givers, receivers)):
-            out[(giver_kind, receiver_kind)].add(account)
-    for edge_start, edge_end in edges:
-        for (giver, receiver, _, gk, rk), (_, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
-            if entries:
-                out[(gk, rk)].update(a for a, kind in ((giver, gk), (receiver, rk)) if kind not in not_people)
-    return dict(out)
+@dataclass
+class PairFlows:
+    """Every (giver, receiver, giver kind, receiver kind) that exchanged by `end`: the minutes
+    and entries in the period, and the month they first exchanged. Read in one pass over the
+    pair rollup, which the graph, the people behind each role-flow cell and new ties share."""
+
+    #: (giver, receiver, giver kind, receiver kind) -> [minutes in T, entries in T, first month]
+    rows: dict = field(default_factory=dict)
+
+    def in_period(self):
+        return ((key, value[0]) for key, value in self.rows.items() if value[1] > 0)
 
 
-def pairs(community_id: int, start: date | None, end: date, edge: EdgeSums) -> dict[tuple[int, int], float]:
-    """(giver, receiver) -> minutes in the period, every kind of account."""
-    whole, edges = split(start, end)
-    out: dict = defaultdict(float)
-    if whole is not None:
-        query = (
-            select(PairMonth.giver_account_id, PairMonth.receiver_account_id, func.sum(PairMonth.minutes))
-            .where(PairMonth.community_id == community_id, PairMonth.month <= whole[1])
-            .group_by(PairMonth.giver_account_id, PairMonth.receiver_account_id)
-            .having(func.sum(PairMonth.entries) > 0)
-        )
-        if whole[0] is not None:
-            query = query.where(PairMonth.month >= whole[0])
-        for giver, receiver, minutes in db.session.execute(query):
-            out[(giver, receiver)] += minutes
-    for edge_start, edge_end in edges:
-        for (giver, receiver, *_), (minutes, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
-            if entries:
-                out[(giver, receiver)] += minutes
-    return dict(out)
-
-
-def first_tie_months(community_id: int, end: date, edge: EdgeSums) -> dict[tuple[int, int], date]:
-    """Each unordered pair of accounts that exchanged by `end` -> the month they first did."""
-    low = case((PairMonth.giver_account_id < PairMonth.receiver_account_id, PairMonth.giver_account_id),
-               else_=PairMonth.receiver_account_id)
-    high = case((PairMonth.giver_account_id < PairMonth.receiver_account_id, PairMonth.receiver_account_id),
-                else_=PairMonth.giver_account_id)
-    whole, edges = split(None, end)
-    out: dict = {}
-    if whole is not None:
-        for a, b, month in db.session.execute(
-            select(low, high, func.min(PairMonth.month))
-            .where(PairMonth.community_id == community_id, PairMonth.month <= whole[1], PairMonth.entries > 0)
-            .group_by(low, high)
+def pair_flows(community_id: int, start: date, end: date, edge: EdgeSums) -> PairFlows:
+    history, history_edges = split_for(community_id, None, end)
+    period, period_edges = split_for(community_id, start, end)
+    flows = PairFlows()
+    if history is not None:
+        key = (PairMonth.giver_account_id, PairMonth.receiver_account_id, PairMonth.giver_kind, PairMonth.receiver_kind)
+        in_t = (PairMonth.month >= period[0]) & (PairMonth.month <= period[1]) if period is not None else false()
+        for g, r, gk, rk, minutes, entries, first in db.session.execute(
+            select(
+                *key,
+                func.sum(case((in_t, PairMonth.minutes), else_=0.0)),
+                func.sum(case((in_t, PairMonth.entries), else_=0)),
+                func.min(case((PairMonth.entries > 0, PairMonth.month))),
+            )
+            .where(PairMonth.community_id == community_id, PairMonth.month <= history[1])
+            .group_by(*key)
         ):
-            out[(a, b)] = month
-    for edge_start, edge_end in edges:
-        for (giver, receiver, month, *_), (_, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
-            key = (min(giver, receiver), max(giver, receiver))
-            if entries and key not in out:
-                out[key] = month
-    return out
+            flows.rows[(g, r, gk, rk)] = [float(minutes), int(entries), _as_month(first)]
+    for edge_start, edge_end in period_edges:
+        for (g, r, _, gk, rk), (minutes, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
+            if entries:
+                row = flows.rows.setdefault((g, r, gk, rk), [0.0, 0, None])
+                row[0] += minutes
+                row[1] += entries
+    for edge_start, edge_end in history_edges:
+        for (g, r, month, gk, rk), (_, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
+            if entries:
+                row = flows.rows.setdefault((g, r, gk, rk), [0.0, 0, None])
+                row[2] = month if row[2] is None else min(row[2], month)
+    return flows
+
+
+def _as_month(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def kind_flows(community_id: int, start: date, end: date, edge: EdgeSums) -> dict[tuple[str, str], float]:
-    whole, edges = split(start, end)
+    whole, edges = split_for(community_id, start, end)
     out: dict = defaultdict(float)
     if whole is not None:
         for giver, receiver, minutes in db.session.execute(
@@ -189,7 +202,7 @@ ENTRY_COLUMNS = rollups.ENTRY_KEY[1:]
 
 def entry_buckets(community_id: int, start: date, end: date, edge: EdgeSums) -> dict[tuple, int]:
     """(month, kind, flow, confirmation, step, rung, size) -> entries in the period."""
-    whole, edges = split(start, end)
+    whole, edges = split_for(community_id, start, end)
     out: dict = defaultdict(int)
     if whole is not None:
         columns = [getattr(EntryMonth, name) for name in ENTRY_COLUMNS]

@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Entry, Listing, ListingType, Match
-from . import data
 from .context import Context
 from .stats import median, rounded, share
 
@@ -97,7 +96,12 @@ def _d5(ctx: Context, figures: dict, bases: dict) -> None:
     degrees = [degree for _, degree in ctx.undirected.degree()]
     accounts = ctx.members.accounts
     new_by_quarter: dict[str, int] = defaultdict(int)
-    for (a, b), month in data.first_tie_months(ctx.community.id, ctx.end, ctx.edge).items():
+    first_ties: dict[tuple[int, int], date] = {}
+    for (giver, receiver, _, _), (_, _, month) in ctx.pair_flows.rows.items():
+        pair = (min(giver, receiver), max(giver, receiver))
+        if month is not None and (pair not in first_ties or month < first_ties[pair]):
+            first_ties[pair] = month
+    for (a, b), month in first_ties.items():
         if a in accounts and b in accounts and month >= ctx.start.replace(day=1):
             new_by_quarter[_quarter(month)] += 2
     active_by_quarter: dict[str, set[int]] = defaultdict(set)

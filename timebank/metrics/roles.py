@@ -74,7 +74,13 @@ def compute(ctx: Context) -> tuple[dict, dict]:
 def _people_per_cell(ctx: Context) -> dict[tuple[str, str], set[int]]:
     """The members behind each cell of C1, by the kinds on their postings (organisations and
     the pot are not people)."""
-    return data.cell_people(ctx.community.id, ctx.start, ctx.end, ctx.edge, NOT_PEOPLE)
+    cells: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for (giver, receiver, giver_kind, receiver_kind), minutes in ctx.pair_flows.in_period():
+        if minutes > 1e-9:
+            cells[(giver_kind, receiver_kind)].update(
+                account for account, kind in ((giver, giver_kind), (receiver, receiver_kind)) if kind not in NOT_PEOPLE
+            )
+    return cells
 
 
 def _assortativity(graph: nx.DiGraph) -> float | None:
