@@ -16,6 +16,7 @@ are) and the same up to today (a part month read from the postings).
     .venv/bin/python bench/report_vs_ledger.py [--runs 3] [--database-url URL]
 """
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -69,7 +70,7 @@ def seeded(url: str | None) -> str:
 
 
 def journal(url: str) -> Path:
-    path = RESULTS / f"report-{abs(hash(url)) % 10**8}.journal"
+    path = RESULTS / f"report-{hashlib.sha256(url.encode()).hexdigest()[:12]}.journal"
     if not path.exists():
         RESULTS.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "DATABASE_URL": url}
