@@ -24,7 +24,7 @@ from timebank.services.communities import create_community
 from timebank.services.coordination.ledger_import import LedgerImportRejected, import_ledger
 from timebank.services.people import add_membership, create_user, member_account
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HEADER = "date,giver_email,receiver_email,minutes,activity,note\n"
 
 

@@ -1,7 +1,7 @@
 """The ledger core (timebank.ledger.core and periods) against a real database, on both dialects."""
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -106,8 +106,9 @@ def test_an_exchange_writes_two_numbered_postings_with_balances_and_kinds(commun
 
 def test_recorded_at_is_the_given_now(community, two):
     pro, user = two
-    now = datetime(2026, 9, 1, 12, 30, tzinfo=UTC)
-    entry, _ = post(exchange(community.id, user.id, pro.id, 15, months_ago(3)), now=now)
+    # Recorded the day after the service date, never in the future of the real clock either.
+    now = datetime.combine(DAY + timedelta(days=1), time(12, 30), tzinfo=UTC)
+    entry, _ = post(exchange(community.id, user.id, pro.id, 15, DAY), now=now)
     db.session.expire_all()
     assert db.session.get(Entry, entry.id).recorded_at == now
 
