@@ -21,6 +21,7 @@ from sqlalchemy import Date, Float, and_, case, cast, func, literal_column, sele
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from ..dates import as_date, next_month
 from ..extensions import db
 from ..models import ORGANISATION_KIND, POT_KIND, AccountMonth, Entry, EntryMonth, KindMonth, PairMonth, Posting
 
@@ -243,7 +244,7 @@ def _recount_first_days(community_id: int, keys: set[tuple[int, date, str]]) -> 
     from the postings that still count (a MIN cannot be undone by subtraction)."""
     months = {month for _, month, _ in keys}
     firsts = {
-        (account, _as_month(month), kind): (_as_day(given), _as_day(received))
+        (account, as_date(month), kind): (as_date(given), as_date(received))
         for account, kind, month, given, received in db.session.execute(
             select(
                 Posting.account_id, Posting.holder_kind, _month_expr(Entry.occurred_on),
@@ -254,7 +255,7 @@ def _recount_first_days(community_id: int, keys: set[tuple[int, date, str]]) -> 
                 Posting.account_id.in_(sorted({account for account, _, _ in keys})),
                 Entry.community_id == community_id,
                 Entry.occurred_on >= min(months),
-                Entry.occurred_on < _next_month(max(months)),
+                Entry.occurred_on < next_month(max(months)),
                 *_counted(Entry),
             )
             .group_by(Posting.account_id, Posting.holder_kind, _month_expr(Entry.occurred_on))
@@ -273,9 +274,6 @@ def _recount_first_days(community_id: int, keys: set[tuple[int, date, str]]) -> 
 def _first(condition):
     return func.min(case((condition, Entry.occurred_on), else_=None))
 
-
-def _next_month(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
 _REVERSAL = aliased(Entry)  # one alias, so that statements using it are compiled once
@@ -337,8 +335,8 @@ def _account_sums(sums: Sums, e, positive, negative) -> None:
         .join(e, e.c.id == Posting.entry_id)
         .group_by(Posting.account_id, e.c.month, Posting.holder_kind)
     ):
-        sums.accounts[(account, _as_month(month), kind)] = [
-            int(given), int(received), entries, _as_day(first_given), _as_day(first_received),
+        sums.accounts[(account, as_date(month), kind)] = [
+            int(given), int(received), entries, as_date(first_given), as_date(first_received),
         ]
 
 
@@ -366,7 +364,7 @@ def _entry_sums(sums: Sums, per_entry) -> None:
     for month, kind, flow, confirmation, step, rung, size, entries in db.session.execute(
         select(*columns, func.count()).group_by(*columns)
     ):
-        key = (_as_month(month), kind, flow_names[flow], confirmation or "", step or "", rung or "", int(size))
+        key = (as_date(month), kind, flow_names[flow], confirmation or "", step or "", rung or "", int(size))
         sums.entries[key] += entries
 
 
@@ -392,13 +390,13 @@ def _flow_sums(sums: Sums, per_entry, parts) -> None:
         for g, r, month, gk, rk, minutes, entries in db.session.execute(
             select(*pair_key, func.sum(legs.c.minutes), func.count(legs.c.entry_id.distinct())).group_by(*pair_key)
         ):
-            sums.pairs[(g, r, _as_month(month), gk, rk)] = [float(minutes), entries]
+            sums.pairs[(g, r, as_date(month), gk, rk)] = [float(minutes), entries]
     if "kinds" in parts:
         for month, giver_kind, receiver_kind, minutes in db.session.execute(
             select(legs.c.month, legs.c.giver_kind, legs.c.receiver_kind, func.sum(legs.c.minutes))
             .group_by(legs.c.month, legs.c.giver_kind, legs.c.receiver_kind)
         ):
-            sums.kinds[(_as_month(month), giver_kind, receiver_kind)] = float(minutes)
+            sums.kinds[(as_date(month), giver_kind, receiver_kind)] = float(minutes)
 
 
 def _month_expr(column):
@@ -408,15 +406,6 @@ def _month_expr(column):
         return cast(func.date_trunc(literal_column("'month'"), column), Date)
     return func.strftime(literal_column("'%Y-%m-01'"), column)
 
-
-def _as_month(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _as_day(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def stored(community_id: int) -> Sums:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, false, func, select
 
-from ..dates import next_month
+from ..dates import as_date, next_month
 from ..extensions import db
 from ..ledger import rollups
 from ..models import (
@@ -159,7 +159,7 @@ def pair_flows(community_id: int, start: date, end: date, edge: EdgeSums) -> Pai
             .where(PairMonth.community_id == community_id, PairMonth.month <= history[1])
             .group_by(*key)
         ):
-            flows.rows[(g, r, gk, rk)] = [float(minutes), int(entries), _as_month(first)]
+            flows.rows[(g, r, gk, rk)] = [float(minutes), int(entries), as_date(first)]
     for edge_start, edge_end in period_edges:
         for (g, r, _, gk, rk), (minutes, entries) in edge(edge_start, edge_end, "pairs").pairs.items():
             if entries:
@@ -173,11 +173,6 @@ def pair_flows(community_id: int, start: date, end: date, edge: EdgeSums) -> Pai
                 row[2] = month if row[2] is None else min(row[2], month)
     return flows
 
-
-def _as_month(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def kind_flows(community_id: int, start: date, end: date, edge: EdgeSums) -> dict[tuple[str, str], float]:

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import networkx as nx
 from sqlalchemy import func, select
 
+from ..dates import as_date
 from ..extensions import db
 from ..models import Entry, Listing, ListingType, Match
 from .context import Context
@@ -133,7 +134,7 @@ def _d6(ctx: Context, figures: dict, bases: dict) -> None:
             func.date(Listing.created_at) < end_at,
         )
     ).all()
-    opened = {listing_id: _as_date(day) for listing_id, day in requests}
+    opened = {listing_id: as_date(day) for listing_id, day in requests}
     first_exchange: dict[int, date] = {}
     if opened:
         for listing_id, occurred_on in db.session.execute(
@@ -154,6 +155,3 @@ def _d6(ctx: Context, figures: dict, bases: dict) -> None:
     bases["D6.matched_share"] = (len(first_exchange), len(opened))
     bases["D6.median_days"] = (None, len(waits))
 
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

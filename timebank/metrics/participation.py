@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, or_, select
 
+from ..dates import add_months
 from ..extensions import db
 from ..models import Account, Listing, ListingType
 from . import data
@@ -119,14 +120,10 @@ def _a4(ctx, figures, bases) -> None:
     bases["A4_base.gave"] = (None, len(gave))
 
 
-def _add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
 
 def _a5(ctx, figures, bases) -> None:
     last_month = ctx.end.replace(day=1)
-    first_cohort = _add_months(last_month, -23)
+    first_cohort = add_months(last_month, -23)
     cohorts: dict[date, list[int]] = defaultdict(list)
     for account, (joined, _left, status, _kind) in ctx.members.accounts.items():
         if status != "pending" and joined <= ctx.end and joined.replace(day=1) >= first_cohort:
@@ -141,7 +138,7 @@ def _a5(ctx, figures, bases) -> None:
         row = {"cohort": f"{month:%Y-%m}", "joined": len(members)}
         bases[f"A5.{index}.joined"] = (None, len(members))
         for k in (3, 6, 12):
-            mark = _add_months(month, k)
+            mark = add_months(month, k)
             if mark > last_month:
                 row[f"m{k}"] = None
                 continue

@@ -3,8 +3,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, func, select
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..extensions import db
 from .community import Community, MemberKind
@@ -101,12 +102,22 @@ class Membership(db.Model):
     email_notifications: Mapped[bool] = mapped_column(default=True)
 
     user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
-
-    @property
-    def name(self) -> str:
-        return self.display_name or self.user.name
     community: Mapped[Community] = relationship()
     kind: Mapped[MemberKind | None] = relationship()
+
+    @hybrid_property
+    def name(self) -> str:
+        """The name shown to others: the display name, else the person's own name."""
+        return self.display_name or self.user.name
+
+    @name.inplace.expression
+    @classmethod
+    def _name_expression(cls):
+        # The same name in SQL, for any query that selects, filters or orders by it: the person's
+        # name is a correlated subquery, so it needs no join and works for an aliased Membership.
+        user = aliased(User)
+        person = select(user.name).where(user.id == cls.user_id).correlate_except(user).scalar_subquery()
+        return func.coalesce(cls.display_name, person)
 
 
 class KindChange(db.Model):

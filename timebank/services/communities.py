@@ -1,5 +1,6 @@
 """Creating communities with what every community needs: kinds, activities and the pot."""
 import re
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -7,6 +8,7 @@ from sqlalchemy import select
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..models import BUILT_IN_KINDS, Account, AccountType, ActivityCategory, Community, MemberKind
+from ..models.types import utcnow
 
 DEFAULT_ACTIVITIES = (
     "Befriending and company",
@@ -73,8 +75,10 @@ def pot_account(community_id: int) -> Account:
     ).one()
 
 
-def create_organisation_account(community_id: int, name: str, floor: int | None = 0) -> Account:
-    account = Account(community_id=community_id, type=AccountType.ORGANISATION, name=name, floor=floor)
+def create_organisation_account(community_id: int, name: str, floor: int | None = 0, *, now: datetime | None = None) -> Account:
+    account = Account(
+        community_id=community_id, type=AccountType.ORGANISATION, name=name, floor=floor, created_at=now or utcnow()
+    )
     db.session.add(account)
     db.session.flush()
     return account

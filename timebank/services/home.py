@@ -41,7 +41,7 @@ class Summary(NamedTuple):
 def member_summary(membership: Membership, account: Account) -> Summary:
     """The start page's figures for one member, and a kind word where it helps."""
     from ..models import Listing, ListingStatus
-    from .exchanges import pending_for
+    from .exchanges.pending import pending_for
     from .statements import totals
 
     today = membership.community.today()

@@ -1,5 +1,7 @@
 """Offers and requests: members post what they can give and what they need; others browse
 them within their community, and say "I can help" with a request."""
+from datetime import datetime
+
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
@@ -7,11 +9,11 @@ from ..errors import InvalidInput, NotFound, SubmissionConflict
 from ..extensions import db
 from ..models import HelpOffer, Listing, ListingStatus, ListingType, Membership, MembershipStatus
 from ..models.types import utcnow
+from ..pagination import SHORT_PAGE, page_of
 from .communities import check_activity
 from .notifications import notify, notify_coordinators
 from .submissions import add_once
 
-PAGE_SIZE = 20
 TITLE_MAX = 120
 
 
@@ -26,7 +28,7 @@ def _validate(type_: str, title: str, description: str) -> tuple[str, str]:
     return title, (description or "").strip()
 
 
-def create_listing(membership: Membership, *, type_: str, title: str, description: str, category_id: int | None, submission_id: str) -> tuple[Listing, bool]:
+def create_listing(membership: Membership, *, type_: str, title: str, description: str, category_id: int | None, submission_id: str, now: datetime | None = None) -> tuple[Listing, bool]:
     def find_existing():
         return db.session.scalar(
             select(Listing).where(Listing.community_id == membership.community_id, Listing.submission_id == submission_id)
@@ -45,7 +47,9 @@ def create_listing(membership: Membership, *, type_: str, title: str, descriptio
         description=description,
         category_id=category_id,
         submission_id=submission_id,
+        created_at=now or utcnow(),
     )
+    listing.updated_at = listing.created_at
     listing, created = add_once(listing, find_existing)
     return _same_submitter(listing, membership), created
 
@@ -63,20 +67,22 @@ def own_listing(membership: Membership, listing_id: int) -> Listing:
     return listing
 
 
-def update_listing(membership: Membership, listing_id: int, *, title: str, description: str, category_id: int | None) -> Listing:
+def update_listing(
+    membership: Membership, listing_id: int, *, title: str, description: str, category_id: int | None, now: datetime | None = None
+) -> Listing:
     listing = own_listing(membership, listing_id)
     listing.title, listing.description = _validate(listing.type, title, description)
     check_activity(membership.community_id, category_id, field="category")
     listing.category_id = category_id
-    listing.updated_at = utcnow()
+    listing.updated_at = now or utcnow()
     return listing
 
 
-def close_listing(membership: Membership, listing_id: int) -> Listing:
+def close_listing(membership: Membership, listing_id: int, *, now: datetime | None = None) -> Listing:
     listing = own_listing(membership, listing_id)
     if listing.status != ListingStatus.CLOSED:
         listing.status = ListingStatus.CLOSED
-        listing.closed_at = utcnow()
+        listing.closed_at = now or utcnow()
     return listing
 
 
@@ -95,7 +101,7 @@ def visible_listing(membership: Membership, listing_id: int) -> Listing:
     return listing
 
 
-def browse(membership: Membership, *, type_: str | None = None, category_id: int | None = None, text: str | None = None, before: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[Listing], int | None]:
+def browse(membership: Membership, *, type_: str | None = None, category_id: int | None = None, text: str | None = None, before: int | None = None, limit: int = SHORT_PAGE) -> tuple[list[Listing], int | None]:
     """Open listings of directory members in the member's community, newest first, keyed by id."""
     query = (
         select(Listing)
@@ -116,10 +122,7 @@ def browse(membership: Membership, *, type_: str | None = None, category_id: int
         query = query.where(or_(func.lower(Listing.title).like(pattern), func.lower(Listing.description).like(pattern)))
     if before is not None:
         query = query.where(Listing.id < before)
-    rows = list(db.session.scalars(query.order_by(Listing.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    return page_of(db.session.scalars(query.order_by(Listing.id.desc()).limit(limit + 1)).all(), limit)
 
 
 def own_listings(membership: Membership) -> list[Listing]:
@@ -130,7 +133,7 @@ def own_listings(membership: Membership) -> list[Listing]:
     )
 
 
-def offer_help(membership: Membership, listing_id: int, message: str | None = None) -> tuple[HelpOffer, bool]:
+def offer_help(membership: Membership, listing_id: int, message: str | None = None, *, now: datetime | None = None) -> tuple[HelpOffer, bool]:
     """Say "I can help" with a request: the requester and the coordinators hear of it. No
     contact details change hands unless the helper chose to share them in their profile."""
     listing = visible_listing(membership, listing_id)
@@ -141,12 +144,15 @@ def offer_help(membership: Membership, listing_id: int, message: str | None = No
     )
     if existing is not None:
         return existing, False
-    offer = HelpOffer(listing_id=listing.id, membership_id=membership.id, message=(message or "").strip() or None)
+    offer = HelpOffer(
+        listing_id=listing.id, membership_id=membership.id, message=(message or "").strip() or None,
+        created_at=now or utcnow(),
+    )
     db.session.add(offer)
     db.session.flush()
     params = {"name": membership.name, "title": listing.title}
-    notify(listing.membership.user, listing.community_id, "help_offered", params, f"/listings/{listing.id}")
-    notify_coordinators(listing.community_id, "help_offered", params, f"/listings/{listing.id}")
+    notify(listing.membership.user, listing.community_id, "help_offered", params, f"/listings/{listing.id}", now=now)
+    notify_coordinators(listing.community_id, "help_offered", params, f"/listings/{listing.id}", now=now)
     return offer, True
 
 

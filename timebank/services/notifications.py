@@ -3,6 +3,8 @@
 A notification stores what happened (`kind` and `params`); its words are made when it is shown,
 so they follow the reader's language and never go stale.
 """
+from datetime import datetime
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -11,8 +13,7 @@ from ..extensions import db
 from ..formatting import hours_minutes
 from ..models import Membership, Notification, Role, User
 from ..models.types import utcnow
-
-PAGE_SIZE = 30
+from ..pagination import MESSAGES_PAGE, page_of
 
 
 def describe(kind: str, params: dict) -> str:
@@ -39,14 +40,21 @@ def describe(kind: str, params: dict) -> str:
     return text(p) if text else kind
 
 
-def notify(user: User, community_id: int | None, kind: str, params: dict, link: str | None = None, *, email=True) -> Notification:
-    """Record a notification for `user`, and queue an email if they want one (sent on commit)."""
-    notification = Notification(user_id=user.id, community_id=community_id, kind=kind, params=params, link=link)
+def notify(
+    user: User, community_id: int | None, kind: str, params: dict, link: str | None = None, *, email=True,
+    now: datetime | None = None,
+) -> Notification:
+    """Record a notification for `user` (made at `now`), and queue an email if they want one
+    (sent on commit)."""
+    now = now or utcnow()
+    notification = Notification(
+        user_id=user.id, community_id=community_id, kind=kind, params=params, link=link, created_at=now
+    )
     db.session.add(notification)
     if email and _wants_email(user.id, community_id):
         text = describe(kind, params)
         if mail.queue(db.session, user.email, _("Timebank: %(text)s", text=text[:60]), text):
-            notification.emailed_at = utcnow()
+            notification.emailed_at = now
     return notification
 
 
@@ -59,14 +67,16 @@ def _wants_email(user_id: int, community_id: int | None) -> bool:
     return bool(wants)
 
 
-def notify_coordinators(community_id: int, kind: str, params: dict, link: str | None = None) -> None:
+def notify_coordinators(
+    community_id: int, kind: str, params: dict, link: str | None = None, *, now: datetime | None = None
+) -> None:
     coordinators = db.session.scalars(
         select(User)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.community_id == community_id, Membership.role.in_([Role.COORDINATOR, Role.ADMIN]))
     ).all()
     for coordinator in coordinators:
-        notify(coordinator, community_id, kind, params, link)
+        notify(coordinator, community_id, kind, params, link, now=now)
 
 
 def unread_count(user_id: int) -> int:
@@ -75,11 +85,12 @@ def unread_count(user_id: int) -> int:
     )
 
 
-def recent(user_id: int, before_id: int | None = None, limit: int = PAGE_SIZE) -> list[Notification]:
+def recent(user_id: int, before_id: int | None = None, limit: int = MESSAGES_PAGE) -> tuple[list[Notification], int | None]:
+    """A person's messages, newest first, a page at a time; with the id to read on from."""
     query = select(Notification).where(Notification.user_id == user_id)
     if before_id is not None:
         query = query.where(Notification.id < before_id)
-    return list(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+    return page_of(db.session.scalars(query.order_by(Notification.id.desc()).limit(limit + 1)).all(), limit)
 
 
 def mark_all_read(user_id: int) -> int:

@@ -6,16 +6,15 @@ page costs what the first does, however long the history.
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
 from ..dates import next_month
 from ..extensions import db
-from ..models import Account, AccountType, ActivityCategory, Entry, Membership, Posting, User
+from ..models import Account, AccountType, ActivityCategory, Entry, Membership, Posting
 from ..models.types import utcnow
-
-PAGE_SIZE = 25
+from ..pagination import PAGE_SIZE, page_of
 
 
 @dataclass(frozen=True)
@@ -43,10 +42,8 @@ def statement_page(account_id: int, *, before: int | None = None, month: date | 
     if before is not None:
         query = query.where(Posting.sequence < before)
     rows = db.session.execute(query.order_by(Posting.sequence.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    lines = _with_others(account_id, rows)
-    return Page(lines, lines[-1].sequence if more and lines else None)
+    rows, next_before = page_of(rows, limit, key=lambda row: row.sequence)
+    return Page(_with_others(account_id, rows), next_before)
 
 
 def statement_lines(account_id: int, month: date | None = None, batch: int = 1000) -> Iterator[Line]:
@@ -71,8 +68,8 @@ def totals(account_id: int, since: date | None = None) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def this_month(community) -> date:
-    return community.today(utcnow()).replace(day=1)
+def this_month(community, now: datetime | None = None) -> date:
+    return community.today(now or utcnow()).replace(day=1)
 
 
 def _postings(account_id: int, month: date | None):
@@ -102,12 +99,11 @@ def _with_others(account_id: int, rows) -> list[Line]:
     entry_ids = [row.entry_id for row in rows]
     others = defaultdict(list)
     if entry_ids:
-        name = func.coalesce(Membership.display_name, User.name, Account.name)
+        name = func.coalesce(Membership.name, Account.name)
         for entry_id, minutes, label, account_type in db.session.execute(
             select(Posting.entry_id, Posting.minutes, name, Account.type)
             .join(Account, Account.id == Posting.account_id)
             .outerjoin(Membership, Membership.id == Account.membership_id)
-            .outerjoin(User, User.id == Membership.user_id)
             .where(Posting.entry_id.in_(entry_ids), Posting.account_id != account_id)
             .order_by(Posting.id)
         ):

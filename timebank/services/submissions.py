@@ -1,4 +1,6 @@
-"""Inserting a row once per form submission, even when two copies of the same POST race."""
+"""Forms sent twice: inserting a row once per form submission, even when two copies of the same
+POST race. (Where a handled form led, so that a repeat goes there again, is the page edge's:
+`web/replay.py`.)"""
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError

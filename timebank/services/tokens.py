@@ -25,7 +25,7 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_token(user: User, *, name: str, scopes) -> tuple[ApiToken, str]:
+def create_token(user: User, *, name: str, scopes, now: datetime | None = None) -> tuple[ApiToken, str]:
     """Make a token; returns it and its secret, which is never available again."""
     name = (name or "").strip()
     if not name:
@@ -36,7 +36,9 @@ def create_token(user: User, *, name: str, scopes) -> tuple[ApiToken, str]:
     if not chosen or set(scopes) - set(chosen):
         raise InvalidInput(_("Choose what the token may do."), field="scopes")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=hash_secret(secret), hint=secret[:10], scopes=" ".join(chosen))
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_secret(secret), hint=secret[:10], scopes=" ".join(chosen),
+        created_at=now or utcnow(),
+    )
     db.session.add(token)
     db.session.flush()
     return token, secret
@@ -53,12 +55,12 @@ def tokens_of(user_id: int) -> list[ApiToken]:
     )
 
 
-def revoke_token(user: User, token_id: int) -> ApiToken:
+def revoke_token(user: User, token_id: int, *, now: datetime | None = None) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotFound()
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
+        token.revoked_at = now or utcnow()
     return token
 
 

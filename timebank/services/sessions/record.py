@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
-from ...errors import InvalidInput, LimitExceeded, NotFound, PeopleOverLimit
+from ...errors import InvalidInput, LimitExceeded, PeopleOverLimit
 from ...extensions import db
 from ...ledger import EntrySpec, PostingSpec
 from ...models import (
@@ -31,16 +30,16 @@ from ...models import (
     GroupSession,
     LadderRung,
     Membership,
-    Posting,
     SessionPayer,
 )
 from ...models.types import utcnow
 from .. import audit
 from ..communities import pot_account
-from ..exchanges import MAX_MINUTES, account_label, check_exchange_date
-from .recording import people_by_membership, post_once
+from ..exchanges.log import MAX_MINUTES, check_exchange_date
+from ..exchanges.on_behalf import post_once
+from ..exchanges.posting import account_label
+from ..people.search import people_by_membership
 
-PAGE_SIZE = 20
 TITLE_MAX = 200
 #: A register larger than this is more than one session.
 MAX_PEOPLE = 500
@@ -130,6 +129,7 @@ def record_session(
     """Record a session and its register, and post its one entry. A repeat of the same form
     returns the session already recorded."""
     community = coordinator.community
+    now = now or utcnow()
     if not submission_id:
         raise InvalidInput(_("This form is out of date. Please start again."))
     existing = _by_submission(community.id, submission_id)
@@ -186,7 +186,7 @@ def record_session(
         minutes_each=data.minutes_each,
         entry_id=entry.id,
         created_by_id=coordinator.user_id,
-        created_at=now or utcnow(),
+        created_at=now,
         submission_id=submission_id,
     )
     db.session.add(session)
@@ -207,6 +207,7 @@ def record_session(
         minutes_each=data.minutes_each,
         facilitators=len(facilitator_ids),
         attendees=len(attendee_ids),
+        now=now,
     )
     return session, True
 
@@ -237,60 +238,3 @@ def _named(breaches, people: dict, payer_account: Account | None) -> list[OverLi
             name = account_label(payer_account) if payer_account and payer_account.id == breach.account_id else "?"
             out.append(OverLimit(breach.account_id, None, name, breach.side, breach.over_by))
     return out
-
-
-# -- reading sessions ------------------------------------------------------------------------
-
-
-def session_list(community_id: int, *, before: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[tuple[GroupSession, int]], int | None]:
-    """Sessions newest first with the size of each register, paged by id."""
-    size = select(func.count(Attendance.id)).where(Attendance.session_id == GroupSession.id).correlate(GroupSession).scalar_subquery()
-    query = select(GroupSession, size.label("people")).where(GroupSession.community_id == community_id)
-    if before is not None:
-        query = query.where(GroupSession.id < before)
-    rows = [tuple(r) for r in db.session.execute(query.order_by(GroupSession.id.desc()).limit(limit + 1))]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1][0].id if more and rows else None)
-
-
-@dataclass(frozen=True)
-class SessionLine:
-    name: str
-    role: str  # facilitator, attendee or payer
-    minutes: int
-
-
-def session_detail(community_id: int, session_id: int) -> tuple[GroupSession, list[SessionLine], str | None]:
-    """A session, each line of its entry with the person's name and role, and the activity."""
-    session = db.session.get(GroupSession, session_id)
-    if session is None or session.community_id != community_id:
-        raise NotFound()
-    roles = {
-        a.membership_id: a.role
-        for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))
-    }
-    postings = db.session.scalars(
-        select(Posting)
-        .where(Posting.entry_id == session.entry_id)
-        .options(joinedload(Posting.account).joinedload(Account.membership).joinedload(Membership.user))
-        .order_by(Posting.id)
-    ).all()
-    lines = []
-    for posting in postings:
-        account = posting.account
-        role = roles.get(account.membership_id, "payer") if account.type == AccountType.MEMBER else "payer"
-        lines.append(SessionLine(account_label(account), role, posting.minutes))
-    activity = db.session.scalar(select(ActivityCategory.name).where(ActivityCategory.id == session.activity_id)) if session.activity_id else None
-    return session, lines, activity
-
-
-def payer_accounts(community_id: int) -> list[Account]:
-    """Open organisation accounts, by name, for a session's payer."""
-    return list(
-        db.session.scalars(
-            select(Account)
-            .where(Account.community_id == community_id, Account.type == AccountType.ORGANISATION, Account.closed_at.is_(None))
-            .order_by(func.lower(Account.name), Account.id)
-        )
-    )

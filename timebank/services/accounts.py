@@ -12,34 +12,30 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ...errors import InvalidInput, NotFound
-from ...extensions import db
-from ...ledger import exchange as exchange_spec
-from ...models import Account, AccountType, AuditEvent, Confirmation, Entry, EntryKind, Membership
-from .. import audit
-from ..communities import create_organisation_account, pot_account
-from ..exchanges import check_exchange_date
-from .recording import check_minutes, member_account_here, post_once, tell_posted
+from ..errors import InvalidInput, NotFound
+from ..extensions import db
+from ..ledger import exchange as exchange_spec
+from ..models import Account, AccountType, AuditEvent, Confirmation, Entry, EntryKind, Membership
+from ..pagination import LONG_PAGE, page_of
+from . import audit
+from .communities import create_organisation_account, pot_account
+from .exchanges.log import check_exchange_date
+from .exchanges.on_behalf import check_minutes, member_account_here, post_once, tell_posted
 
-PAGE_SIZE = 50
 NAME_MAX = 200
 #: The furthest below zero an organisation's floor may be set, in hours.
 MAX_FLOOR_HOURS = 100_000
 
 
-def shared_accounts(community_id: int, *, after: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[Account], int | None]:
+def shared_accounts(community_id: int, *, after: int | None = None, limit: int = LONG_PAGE) -> tuple[list[Account], int | None]:
     """The pot first, then organisation accounts by id, paged by id."""
     query = select(Account).where(
         Account.community_id == community_id, Account.type.in_([AccountType.POT, AccountType.ORGANISATION])
     )
     if after is not None:
         query = query.where(Account.id > after)
-    rows = list(
-        db.session.scalars(query.order_by((Account.type == AccountType.POT).desc(), Account.id).limit(limit + 1))
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    rows = db.session.scalars(query.order_by((Account.type == AccountType.POT).desc(), Account.id).limit(limit + 1))
+    return page_of(rows.all(), limit)
 
 
 def organisation_here(community_id: int, account_id: int) -> Account:
@@ -49,7 +45,9 @@ def organisation_here(community_id: int, account_id: int) -> Account:
     return account
 
 
-def create_organisation(coordinator: Membership, *, name: str, floor_hours: int, submission_id: str) -> tuple[Account, bool]:
+def create_organisation(
+    coordinator: Membership, *, name: str, floor_hours: int, submission_id: str, now: datetime | None = None
+) -> tuple[Account, bool]:
     """Open an organisation account that may go `floor_hours` below zero. The same form sent
     twice opens one account (the submission id is kept in the audit event)."""
     community_id = coordinator.community_id
@@ -76,7 +74,7 @@ def create_organisation(coordinator: Membership, *, name: str, floor_hours: int,
     )
     if taken is not None:
         raise InvalidInput(_("There is already an organisation account called %(name)s.", name=name), field="name")
-    account = create_organisation_account(community_id, name, floor=-floor_hours * 60)
+    account = create_organisation_account(community_id, name, floor=-floor_hours * 60, now=now)
     audit.record(
         community_id,
         coordinator.user_id,
@@ -86,6 +84,7 @@ def create_organisation(coordinator: Membership, *, name: str, floor_hours: int,
         name=name,
         floor=account.floor,
         submission_id=submission_id,
+        now=now,
     )
     return account, True
 
@@ -138,9 +137,10 @@ def _transfer(
         target_type="entry",
         target_id=entry.id,
         minutes=minutes,
+        now=now,
     )
     other = receiver if member.id == giver.id else giver
-    tell_posted(entry, member, other, minutes)
+    tell_posted(entry, member, other, minutes, now=now)
     return entry, True
 
 

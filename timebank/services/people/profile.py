@@ -1,4 +1,4 @@
-"""A member's own things: which community they are acting in, their profile, the people they
+"""A member's own things: their profile, the people they
 can log time with, and everything the app holds about them (to download)."""
 from dataclasses import dataclass
 
@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..errors import InvalidInput
-from ..extensions import db
-from ..models import (
+from ...errors import InvalidInput
+from ...extensions import db
+from ...models import (
     Account,
     AccountType,
     ContactBy,
@@ -21,23 +21,10 @@ from ..models import (
     MembershipStatus,
     Notification,
     Posting,
-    User,
 )
-from .statements import statement_lines
+from ..statements import statement_lines
 
 PROFILE_LIMITS = {"display_name": 100, "skills": 2000, "availability": 1000, "phone": 40}
-
-
-def account_memberships(user_id: int) -> list[Membership]:
-    """The memberships in which this person holds an open time account."""
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .join(Account, Account.membership_id == Membership.id)
-            .where(Membership.user_id == user_id, Membership.status == MembershipStatus.ACTIVE)
-            .order_by(Membership.id)
-        )
-    )
 
 
 def update_profile(membership: Membership, **fields) -> Membership:
@@ -86,11 +73,10 @@ def search_partners(membership: Membership, own_account_id: int, text: str = "",
     and organisations whose name matches. Only this community, only active members, never
     someone hidden from the directory (unless already a recent partner), never oneself."""
     recent_ids = recent_partner_ids(own_account_id)
-    name = func.coalesce(Membership.display_name, User.name, Account.name)
+    name = func.coalesce(Membership.name, Account.name)
     query = (
         select(Account.id, name.label("label"), Account.type)
         .outerjoin(Membership, Membership.id == Account.membership_id)
-        .outerjoin(User, User.id == Membership.user_id)
         .where(
             Account.community_id == membership.community_id,
             Account.id != own_account_id,

@@ -1,16 +1,19 @@
-"""People: users, memberships and their accounts, and signing in."""
+"""People: users, memberships and their accounts, and signing in.
+
+The workflows around them live beside this module: applications, invitations, standing (role,
+kind, suspension), leaving, importing from a file, the member list, funders and profiles."""
 import re
 import secrets
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..errors import InvalidInput
-from ..extensions import db
-from ..models import Account, AccountType, Community, KindChange, MemberKind, Membership, Role, User
-from ..models.types import utcnow
-from ..security import hash_password, needs_rehash, verify_password
+from ...errors import InvalidInput
+from ...extensions import db
+from ...models import Account, AccountType, Community, KindChange, MemberKind, Membership, Role, User
+from ...models.types import utcnow
+from ...security import hash_password, needs_rehash, verify_password
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -22,7 +25,9 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def create_user(email: str, name: str, password: str | None = None, *, password_hash: str | None = None) -> User:
+def create_user(
+    email: str, name: str, password: str | None = None, *, password_hash: str | None = None, now: datetime | None = None
+) -> User:
     email = normalise_email(email)
     if not EMAIL_RE.match(email):
         raise InvalidInput(_("Enter an email address in the right format, like name@example.org."))
@@ -34,7 +39,7 @@ def create_user(email: str, name: str, password: str | None = None, *, password_
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidInput(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
         password_hash = hash_password(password)
-    user = User(email=email, name=name.strip(), password_hash=password_hash)
+    user = User(email=email, name=name.strip(), password_hash=password_hash, created_at=now or utcnow())
     db.session.add(user)
     db.session.flush()
     return user
@@ -52,8 +57,10 @@ def add_membership(
     *,
     joined_on: date | None = None,
     ref: str | None = None,
+    now: datetime | None = None,
 ) -> Membership:
     """Add a person to a community; members and coordinators get a time account."""
+    now = now or utcnow()
     if role not in set(Role):
         raise InvalidInput(_("A role is one of: %(roles)s.", roles=", ".join(Role)))
     kind = None
@@ -65,13 +72,20 @@ def add_membership(
         role=role,
         kind_id=kind.id if kind else None,
         ref=ref or new_member_ref(),
-        joined_on=joined_on or community.today(),
+        joined_on=joined_on or community.today(now),
+        created_at=now,
     )
     db.session.add(membership)
     db.session.flush()
     if kind is not None:
         db.session.add(
-            KindChange(membership_id=membership.id, from_kind_id=None, to_kind_id=kind.id, changed_on=membership.joined_on)
+            KindChange(
+                membership_id=membership.id,
+                from_kind_id=None,
+                to_kind_id=kind.id,
+                changed_on=membership.joined_on,
+                changed_at=now,
+            )
         )
         db.session.add(
             Account(
@@ -80,6 +94,7 @@ def add_membership(
                 membership_id=membership.id,
                 floor=community.default_floor,
                 ceiling=community.default_ceiling,
+                created_at=now,
             )
         )
         db.session.flush()
@@ -98,7 +113,7 @@ def member_account(membership_id: int) -> Account | None:
     return db.session.scalar(select(Account).where(Account.membership_id == membership_id))
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> User | None:
     """The user these credentials belong to, or None. Rehashes an outdated hash on the way."""
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if not verify_password(user.password_hash if user else None, password) or user is None:
@@ -107,7 +122,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
+    user.last_login_at = now or utcnow()
     return user
 
 

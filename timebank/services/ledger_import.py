@@ -45,19 +45,19 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from ...errors import ImportRejected, InvalidInput, LedgerError, LimitExceeded
-from ...extensions import db
-from ...formatting import hours_minutes
-from ...ledger import EntrySpec, PostingSpec, closed_months, post_entries, rules
-from ...models import Community, Confirmation, Entry, Membership, MembershipStatus, Role, User
-from ...models.types import utcnow
-from .. import audit
-from ..exchanges import MAX_MINUTES as MAX_MINUTES
-from ..people import normalise_email
-from .import_rows import KINDS as KINDS
-from .import_rows import NOTE_MAX as NOTE_MAX
-from .import_rows import EntryRows, Keys, People, Problems, entries, rows
-from .sessions import MAX_PEOPLE
+from ..errors import ImportRejected, InvalidInput, LedgerError, LimitExceeded
+from ..extensions import db
+from ..formatting import hours_minutes
+from ..ledger import EntrySpec, PostingSpec, closed_months, post_entries, rules
+from ..models import Community, Confirmation, Entry, Membership, MembershipStatus, Role, User
+from ..models.types import utcnow
+from . import audit
+from .exchanges.log import MAX_MINUTES as MAX_MINUTES
+from .ledger_import_rows import KINDS as KINDS
+from .ledger_import_rows import NOTE_MAX as NOTE_MAX
+from .ledger_import_rows import EntryRows, Keys, People, Problems, entries, rows
+from .people import normalise_email
+from .sessions.record import MAX_PEOPLE
 
 # KINDS, MAX_MINUTES and NOTE_MAX are imported `as` themselves: the upload page takes them from here.
 
@@ -177,6 +177,7 @@ def import_ledger(
     audit.record(
         community.id, recorded_by_id, "ledger.import",
         rows=result.rows, entries=result.entries, created=result.created, existing=result.existing,
+        now=now,
     )
     return result
 

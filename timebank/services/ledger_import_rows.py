@@ -17,12 +17,12 @@ from typing import IO
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ...extensions import db
-from ...ledger.rules import AccountState
-from ...models import Account, ActivityCategory, Community, EntryKind, Membership, MembershipStatus, User
-from ..exchanges import MAX_MINUTES
-from ..people import normalise_email
-from .sessions import MAX_PEOPLE
+from ..extensions import db
+from ..ledger.rules import AccountState
+from ..models import Account, ActivityCategory, Community, EntryKind, Membership, MembershipStatus, User
+from .exchanges.log import MAX_MINUTES
+from .people import normalise_email
+from .sessions.record import MAX_PEOPLE
 
 COLUMNS = ("date", "giver_email", "receiver_email", "minutes", "activity", "note")
 KINDS = (EntryKind.EXCHANGE, EntryKind.GROUP_SESSION)

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
-from ...extensions import db
-from ...models import AuditEvent, Community, Membership, User
-
-PAGE_SIZE = 50
+from ..extensions import db
+from ..models import AuditEvent, Community, Membership, User
+from ..pagination import LONG_PAGE, page_of
 
 
 @dataclass(frozen=True)
@@ -33,14 +32,12 @@ class EventPage:
     next_before: int | None
 
 
-def events_page(community: Community, filters: Filters, *, before: int | None = None, limit: int = PAGE_SIZE) -> EventPage:
+def events_page(community: Community, filters: Filters, *, before: int | None = None, limit: int = LONG_PAGE) -> EventPage:
     query = _events(community, filters)
     if before is not None:
         query = query.where(AuditEvent.id < before)
     rows = db.session.execute(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return EventPage(rows, rows[-1].id if more and rows else None)
+    return EventPage(*page_of(rows, limit))
 
 
 def all_events(community: Community, filters: Filters, batch: int = 1000) -> Iterator:
@@ -66,15 +63,12 @@ def actions(community_id: int) -> list[str]:
 def member_name(community_id: int, membership_id: int) -> str | None:
     """The name of a member of this community, or None if there is no such member here."""
     return db.session.scalar(
-        select(func.coalesce(Membership.display_name, User.name))
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.id == membership_id, Membership.community_id == community_id)
+        select(Membership.name).where(Membership.id == membership_id, Membership.community_id == community_id)
     )
 
 
 def _events(community: Community, filters: Filters) -> Select:
     actor = aliased(User)
-    subject_user = aliased(User)
     query = (
         select(
             AuditEvent.id,
@@ -82,7 +76,7 @@ def _events(community: Community, filters: Filters) -> Select:
             AuditEvent.action,
             actor.name.label("actor"),
             AuditEvent.subject_membership_id,
-            func.coalesce(Membership.display_name, subject_user.name).label("subject"),
+            Membership.name.label("subject"),
             Membership.ref.label("subject_ref"),
             AuditEvent.target_type,
             AuditEvent.target_id,
@@ -91,7 +85,6 @@ def _events(community: Community, filters: Filters) -> Select:
         )
         .outerjoin(actor, actor.id == AuditEvent.actor_id)
         .outerjoin(Membership, Membership.id == AuditEvent.subject_membership_id)
-        .outerjoin(subject_user, subject_user.id == Membership.user_id)
         .where(AuditEvent.community_id == community.id)
     )
     if filters.action:

@@ -1,6 +1,6 @@
 """Recording on behalf of members who have no phone or do not use the app: an exchange the
-coordinator records (posted at once, saying how it was confirmed), a member's pending exchange
-confirmed for them, and the people a coordinator picks from.
+coordinator records (posted at once, saying how it was confirmed) and a member's pending exchange
+confirmed for them. The people a coordinator picks from are in `people.search`.
 
 Every posting goes through `ledger.post_entry`, with an idempotency key made from the form's
 submission id, so a form sent twice posts once.
@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
 from ...errors import (
     ExchangeNotPending,
@@ -36,81 +35,18 @@ from ...models import (
     MatchStatus,
     Membership,
     MembershipStatus,
-    User,
 )
 from .. import audit
-from ..exchanges import MAX_MINUTES, _post, account_label, check_exchange_date
+from ..brokering.matches import complete_match
 from ..notifications import notify
-from .brokering import complete_match
+from .log import MAX_MINUTES, check_exchange_date
+from .posting import account_label, post_exchange
 
 #: How a coordinator can know that an exchange happened.
 COORDINATOR_CONFIRMATIONS = (Confirmation.PHONE, Confirmation.PAPER, Confirmation.IN_PERSON)
-PAGE_SIZE = 20
-PEOPLE_PAGE = 20
 
 
-# -- people to pick from ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    membership_id: int
-    account_id: int
-    name: str
-
-
-def _person_query(community_id: int):
-    name = func.coalesce(Membership.display_name, User.name)
-    return name, (
-        select(Membership.id, Account.id, name)
-        .join(User, User.id == Membership.user_id)
-        .join(Account, Account.membership_id == Membership.id)
-        .where(
-            Membership.community_id == community_id,
-            Membership.status == MembershipStatus.ACTIVE,
-            Account.closed_at.is_(None),
-        )
-    )
-
-
-def find_people(
-    community_id: int, text: str = "", *, after: int | None = None, limit: int = PEOPLE_PAGE
-) -> tuple[list[Person], int | None]:
-    """Active members with an open account whose name contains every word of `text`, by name,
-    a page at a time (keyed on the name and membership id; `after` is a membership id)."""
-    name, query = _person_query(community_id)
-    key = func.lower(name)
-    for word in (text or "").split()[:3]:
-        escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(key.like(f"%{escaped}%", escape="\\"))
-    if after is not None:
-        mark = db.session.execute(
-            select(func.lower(func.coalesce(Membership.display_name, User.name)), Membership.id)
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.id == after, Membership.community_id == community_id)
-        ).first()
-        if mark is not None:
-            query = query.where(or_(key > mark[0], and_(key == mark[0], Membership.id > mark[1])))
-    rows = db.session.execute(query.order_by(key, Membership.id).limit(limit + 1)).all()
-    people = [Person(*row) for row in rows[:limit]]
-    return people, (people[-1].membership_id if len(rows) > limit and people else None)
-
-
-def people_by_membership(community_id: int, membership_ids) -> list[Person]:
-    """These people (if active here with an open account), by name."""
-    ids = [i for i in membership_ids or () if isinstance(i, int)]
-    if not ids:
-        return []
-    name, query = _person_query(community_id)
-    return [Person(*row) for row in db.session.execute(query.where(Membership.id.in_(ids)).order_by(func.lower(name), Membership.id))]
-
-
-def people_by_account(community_id: int, account_ids) -> list[Person]:
-    ids = [i for i in account_ids or () if isinstance(i, int)]
-    if not ids:
-        return []
-    name, query = _person_query(community_id)
-    return [Person(*row) for row in db.session.execute(query.where(Account.id.in_(ids)).order_by(func.lower(name), Membership.id))]
+# -- recording checks ------------------------------------------------------------------------
 
 
 def member_account_here(community_id: int, account_id: int | None, *, field: str) -> Account:
@@ -142,7 +78,7 @@ def post_once(spec) -> tuple[Entry, bool]:
         raise SubmissionConflict() from error
 
 
-def tell_posted(entry: Entry, account: Account, other: Account, minutes: int) -> None:
+def tell_posted(entry: Entry, account: Account, other: Account, minutes: int, *, now: datetime | None = None) -> None:
     """Tell a member that time was recorded on their account, and their balance now."""
     if account.type != AccountType.MEMBER:
         return
@@ -152,6 +88,7 @@ def tell_posted(entry: Entry, account: Account, other: Account, minutes: int) ->
         "exchange_posted",
         {"minutes": minutes, "date": entry.occurred_on.isoformat(), "name": account_label(other), "balance": account.balance},
         "/statement",
+        now=now,
     )
 
 
@@ -218,9 +155,10 @@ def record_exchange(
         minutes=minutes,
         confirmation=confirmation,
         match_id=match.id if match else None,
+        now=now,
     )
-    tell_posted(entry, giver, receiver, minutes)
-    tell_posted(entry, receiver, giver, minutes)
+    tell_posted(entry, giver, receiver, minutes, now=now)
+    tell_posted(entry, receiver, giver, minutes, now=now)
     return entry, True
 
 
@@ -247,24 +185,6 @@ def _match_for(community_id: int, match_id: int | None, giver: Account, receiver
 # -- confirming for a member -----------------------------------------------------------------
 
 
-def pending_exchanges(community_id: int, *, after: int | None = None, limit: int = PAGE_SIZE) -> tuple[list[Exchange], int | None]:
-    """The community's pending exchanges, oldest first (the longest waiting), paged by id."""
-    query = (
-        select(Exchange)
-        .where(Exchange.community_id == community_id, Exchange.status == ExchangeStatus.PENDING)
-        .options(
-            joinedload(Exchange.giver).joinedload(Account.membership).joinedload(Membership.user),
-            joinedload(Exchange.receiver).joinedload(Account.membership).joinedload(Membership.user),
-        )
-    )
-    if after is not None:
-        query = query.where(Exchange.id > after)
-    rows = list(db.session.scalars(query.order_by(Exchange.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
-
-
 def confirm_on_behalf(coordinator: Membership, exchange_id: int, confirmation: str, *, now: datetime | None = None) -> Exchange:
     """Confirm a member's pending exchange for the side that has to confirm it (who told the
     coordinator by phone, on paper or in person). Posted with the coordinator as confirmer."""
@@ -275,7 +195,7 @@ def confirm_on_behalf(coordinator: Membership, exchange_id: int, confirmation: s
         raise InvalidInput(_("Choose how the exchange was confirmed."), field="confirmation")
     if exchange.status != ExchangeStatus.PENDING:
         raise ExchangeNotPending()
-    _post(exchange, confirmed_by=coordinator.user, confirmation=confirmation, now=now)
+    post_exchange(exchange, confirmed_by=coordinator.user, confirmation=confirmation, now=now)
     other = db.session.get(Account, exchange.other_account_id)
     audit.record(
         coordinator.community_id,
@@ -286,6 +206,7 @@ def confirm_on_behalf(coordinator: Membership, exchange_id: int, confirmation: s
         target_id=exchange.id,
         entry_id=exchange.entry_id,
         confirmation=confirmation,
+        now=now,
     )
     return exchange
 

@@ -17,8 +17,9 @@ from ...extensions import db
 from ...models import Community, Invitation, Membership, MembershipStatus, Role, User
 from ...models.types import utcnow
 from .. import audit
-from ..people import EMAIL_RE, normalise_email
-from .members import LinkFor, _email, _new_invitation, new_member_ref
+from . import EMAIL_RE, new_member_ref, normalise_email
+from .invitations import LinkFor, new_invitation
+from .memberships import audit_membership, email_person
 
 
 class FunderRow(NamedTuple):
@@ -58,7 +59,7 @@ def funders(community_id: int) -> list[FunderRow]:
     return [FunderRow(*row) for row in rows]
 
 
-def invited(community_id: int) -> list[InvitedRow]:
+def invited(community_id: int, *, now: datetime | None = None) -> list[InvitedRow]:
     """Funder invitations not yet used and not expired."""
     rows = db.session.execute(
         select(Invitation.id, Invitation.name, Invitation.email, Invitation.expires_at)
@@ -66,21 +67,23 @@ def invited(community_id: int) -> list[InvitedRow]:
             Invitation.community_id == community_id,
             Invitation.role == Role.FUNDER,
             Invitation.used_at.is_(None),
-            Invitation.expires_at > utcnow(),
+            Invitation.expires_at > (now or utcnow()),
         )
         .order_by(Invitation.id)
     ).all()
     return [InvitedRow(*row) for row in rows]
 
 
-def _record(actor: Membership, action: str, membership: Membership) -> None:
-    audit.record(
-        actor.community_id, actor.user_id, action,
-        subject_membership_id=membership.id, target_type="membership", target_id=membership.id,
-    )
-
-
-def grant(actor: Membership, *, email: str, name: str | None, link_for: LinkFor, reports_url: str = "/reports/") -> Granted:
+def grant(
+    actor: Membership,
+    *,
+    email: str,
+    name: str | None,
+    link_for: LinkFor,
+    reports_url: str = "/reports/",
+    now: datetime | None = None,
+) -> Granted:
+    now = now or utcnow()
     email, name = normalise_email(email), (name or "").strip()
     if not EMAIL_RE.match(email):
         raise InvalidInput(_("Enter an email address in the right format, like name@example.org."), field="email")
@@ -89,8 +92,11 @@ def grant(actor: Membership, *, email: str, name: str | None, link_for: LinkFor,
     if user is None:
         if not name:
             raise InvalidInput(_("Nobody uses %(email)s yet. Enter their name so that we can invite them.", email=email), field="name")
-        invitation, token = _new_invitation(actor, name=name, email=email, role=Role.FUNDER, kind_id=None, link_for=link_for)
-        audit.record(actor.community_id, actor.user_id, "report.invite", target_type="invitation", target_id=invitation.id, role=Role.FUNDER)
+        invitation, token = new_invitation(actor, name=name, email=email, role=Role.FUNDER, kind_id=None, link_for=link_for, now=now)
+        audit.record(
+            actor.community_id, actor.user_id, "report.invite",
+            target_type="invitation", target_id=invitation.id, now=now, role=Role.FUNDER,
+        )
         return Granted(None, invitation, token)
 
     membership = db.session.scalar(
@@ -105,7 +111,7 @@ def grant(actor: Membership, *, email: str, name: str | None, link_for: LinkFor,
     if membership is None:
         membership = Membership(
             user_id=user.id, community_id=community.id, role=Role.FUNDER, kind_id=None,
-            status=MembershipStatus.ACTIVE, ref=new_member_ref(), joined_on=community.today(),
+            status=MembershipStatus.ACTIVE, ref=new_member_ref(), joined_on=community.today(now), created_at=now,
         )
         db.session.add(membership)
         db.session.flush()
@@ -113,10 +119,10 @@ def grant(actor: Membership, *, email: str, name: str | None, link_for: LinkFor,
         raise InvalidInput(_("%(email)s can already read this community's reports.", email=email), field="email")
     else:
         membership.status = MembershipStatus.ACTIVE
-        membership.joined_on = community.today()
+        membership.joined_on = community.today(now)
         membership.left_on = None
-    _record(actor, "report.grant", membership)
-    _email(
+    audit_membership(actor, "report.grant", membership, now=now)
+    email_person(
         email,
         _("Reports of %(community)s", community=community.name),
         _("You can now read the reciprocity reports of %(community)s. Sign in and open %(url)s.",
@@ -125,7 +131,7 @@ def grant(actor: Membership, *, email: str, name: str | None, link_for: LinkFor,
     return Granted(membership, None, None)
 
 
-def revoke(actor: Membership, membership_id: int) -> Membership:
+def revoke(actor: Membership, membership_id: int, *, now: datetime | None = None) -> Membership:
     membership = db.session.get(Membership, membership_id)
     if (
         membership is None
@@ -135,6 +141,6 @@ def revoke(actor: Membership, membership_id: int) -> Membership:
     ):
         raise NotFound()
     membership.status = MembershipStatus.LEFT
-    membership.left_on = db.session.get(Community, actor.community_id).today()
-    _record(actor, "report.revoke", membership)
+    membership.left_on = db.session.get(Community, actor.community_id).today(now)
+    audit_membership(actor, "report.revoke", membership, now=now)
     return membership

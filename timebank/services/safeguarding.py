@@ -1,5 +1,7 @@
-"""Safeguarding checks, restrictions and private notes: seen by the coordinators of the member's
+"""Safeguarding checks and restrictions: seen by the coordinators of the member's
 community only, never on member pages.
+
+Private notes about a member are in `notes`.
 
 Checks (an enhanced DBS check, references...) are added, never edited: a renewal is a new
 check, and the newest of a type supersedes the older ones. Restrictions limit what a member may
@@ -16,11 +18,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
-from ...errors import InvalidInput, NotFound, WrongMemberStatus
-from ...extensions import db
-from ...models import MemberNote, Membership, MembershipStatus, Restriction, RestrictionCode, SafeguardingCheck, User
-from ...models.types import utcnow
-from .. import audit
+from ..errors import InvalidInput, NotFound, WrongMemberStatus
+from ..extensions import db
+from ..models import Membership, MembershipStatus, Restriction, RestrictionCode, SafeguardingCheck
+from ..models.types import utcnow
+from . import audit
+from .people.memberships import membership_here
 
 EXPIRY_WARNING_DAYS = 30
 RESTRICTION_LABELS = {
@@ -31,18 +34,12 @@ RESTRICTION_LABELS = {
     RestrictionCode.NO_LONE_WORKING: _l("No lone working"),
     RestrictionCode.OTHER: _l("Something else"),
 }
-NOTE_MAX = 5000
 DETAIL_MAX = 1000
 
 
-def _target(actor: Membership, membership_id: int) -> Membership:
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.community_id != actor.community_id:
-        raise NotFound()
-    return membership
-
-
-def _record(actor: Membership, action: str, membership: Membership, target_type: str, target_id: int, **details) -> None:
+def record_action(
+    actor: Membership, action: str, membership: Membership, target_type: str, target_id: int, *, now=None, **details
+) -> None:
     # Ids only: the audit log never repeats a note or a safeguarding detail.
     audit.record(
         actor.community_id,
@@ -51,6 +48,7 @@ def _record(actor: Membership, action: str, membership: Membership, target_type:
         subject_membership_id=membership.id,
         target_type=target_type,
         target_id=target_id,
+        now=now,
         **details,
     )
 
@@ -67,8 +65,10 @@ def add_check(
     issued_on: date | None = None,
     expires_on: date | None = None,
     references_received: int | None = 0,
+    now: datetime | None = None,
 ) -> SafeguardingCheck:
-    membership = _target(actor, membership_id)
+    now = now or utcnow()
+    membership = membership_here(actor, membership_id)
     check_type, reference = (check_type or "").strip(), (reference or "").strip()
     if not check_type:
         raise InvalidInput(_("Enter the type of check, for example Enhanced DBS check."), field="check_type")
@@ -76,7 +76,7 @@ def add_check(
         raise InvalidInput(_("The type must be 100 characters or fewer."), field="check_type")
     if len(reference) > 100:
         raise InvalidInput(_("The reference must be 100 characters or fewer."), field="reference")
-    today = membership.community.today()
+    today = membership.community.today(now)
     if issued_on and issued_on > today:
         raise InvalidInput(_("The date it was issued cannot be in the future."), field="issued_on")
     if issued_on and expires_on and expires_on <= issued_on:
@@ -92,10 +92,11 @@ def add_check(
         expires_on=expires_on,
         references_received=references_received,
         recorded_by_id=actor.user_id,
+        created_at=now,
     )
     db.session.add(check)
     db.session.flush()
-    _record(actor, "safeguarding.check_add", membership, "safeguarding_check", check.id)
+    record_action(actor, "safeguarding.check_add", membership, "safeguarding_check", check.id, now=now)
     return check
 
 
@@ -156,12 +157,11 @@ def expiring_checks(community_id: int, today: date, within_days: int = EXPIRY_WA
         select(
             SafeguardingCheck.id,
             SafeguardingCheck.membership_id,
-            func.coalesce(Membership.display_name, User.name),
+            Membership.name,
             SafeguardingCheck.check_type,
             SafeguardingCheck.expires_on,
         )
         .join(Membership, Membership.id == SafeguardingCheck.membership_id)
-        .join(User, User.id == Membership.user_id)
         .where(
             Membership.community_id == community_id,
             Membership.status != MembershipStatus.LEFT,
@@ -184,8 +184,10 @@ def expiring_checks(community_id: int, today: date, within_days: int = EXPIRY_WA
 # -- restrictions ----------------------------------------------------------------------------
 
 
-def add_restriction(actor: Membership, membership_id: int, *, code: str, detail: str | None = None) -> Restriction:
-    membership = _target(actor, membership_id)
+def add_restriction(
+    actor: Membership, membership_id: int, *, code: str, detail: str | None = None, now: datetime | None = None
+) -> Restriction:
+    membership = membership_here(actor, membership_id)
     if membership.status == MembershipStatus.LEFT:
         raise WrongMemberStatus(_("They have left the timebank."))
     detail = (detail or "").strip()
@@ -195,15 +197,17 @@ def add_restriction(actor: Membership, membership_id: int, *, code: str, detail:
         raise InvalidInput(_("Say what the restriction is."), field="detail")
     if len(detail) > DETAIL_MAX:
         raise InvalidInput(_("Keep it to %(n)d characters or fewer.", n=DETAIL_MAX), field="detail")
-    restriction = Restriction(membership_id=membership.id, code=code, detail=detail or None, created_by_id=actor.user_id)
+    restriction = Restriction(
+        membership_id=membership.id, code=code, detail=detail or None, created_by_id=actor.user_id, created_at=now or utcnow()
+    )
     db.session.add(restriction)
     db.session.flush()
-    _record(actor, "safeguarding.restrict", membership, "restriction", restriction.id, code=code)
+    record_action(actor, "safeguarding.restrict", membership, "restriction", restriction.id, now=now, code=code)
     return restriction
 
 
 def lift_restriction(actor: Membership, membership_id: int, restriction_id: int, *, now: datetime | None = None) -> Restriction:
-    membership = _target(actor, membership_id)
+    membership = membership_here(actor, membership_id)
     restriction = db.session.get(Restriction, restriction_id)
     if restriction is None or restriction.membership_id != membership.id:
         raise NotFound()
@@ -211,7 +215,7 @@ def lift_restriction(actor: Membership, membership_id: int, restriction_id: int,
         raise WrongMemberStatus(_("That restriction has already been lifted."))
     restriction.lifted_at = now or utcnow()
     restriction.lifted_by_id = actor.user_id
-    _record(actor, "safeguarding.lift", membership, "restriction", restriction.id, code=restriction.code)
+    record_action(actor, "safeguarding.lift", membership, "restriction", restriction.id, now=now, code=restriction.code)
     return restriction
 
 
@@ -243,56 +247,16 @@ def restricted_membership_ids(community_id: int, codes: Iterable[str] | None = N
     return set(db.session.scalars(query))
 
 
-# -- private notes ---------------------------------------------------------------------------
-
-
-def add_note(actor: Membership, membership_id: int, body: str, *, audited: bool = True) -> MemberNote:
-    membership = _target(actor, membership_id)
-    body = (body or "").strip()
-    if not body:
-        raise InvalidInput(_("Write the note."), field="body")
-    if len(body) > NOTE_MAX:
-        raise InvalidInput(_("Keep the note to %(n)d characters or fewer.", n=NOTE_MAX), field="body")
-    note = MemberNote(membership_id=membership.id, author_id=actor.user_id, body=body)
-    db.session.add(note)
-    db.session.flush()
-    if audited:
-        _record(actor, "note.add", membership, "member_note", note.id)
-    return note
-
-
-class NoteRow(NamedTuple):
-    id: int
-    body: str
-    created_at: datetime
-    author: str
-
-
-def notes_for(membership_id: int, limit: int = 100) -> list[NoteRow]:
-    """A member's private notes, newest first, with their authors' names (one query)."""
-    rows = db.session.execute(
-        select(MemberNote.id, MemberNote.body, MemberNote.created_at, User.name)
-        .join(User, User.id == MemberNote.author_id)
-        .where(MemberNote.membership_id == membership_id)
-        .order_by(MemberNote.created_at.desc(), MemberNote.id.desc())
-        .limit(limit)
-    ).all()
-    return [NoteRow(*row) for row in rows]
-
-
 __all__ = [
     "EXPIRY_WARNING_DAYS",
     "RESTRICTION_LABELS",
     "CheckRow",
     "ExpiringCheck",
-    "NoteRow",
     "add_check",
-    "add_note",
     "add_restriction",
     "checks_for",
     "expiring_checks",
     "lift_restriction",
-    "notes_for",
     "restricted_membership_ids",
     "restrictions_for",
 ]

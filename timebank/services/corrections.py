@@ -17,15 +17,15 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
-from ...dates import next_month
-from ...errors import NotFound, ReasonRequired
-from ...extensions import db
-from ...ledger import closed_months, reverse_entry
-from ...ledger.rules import month_of
-from ...models import Account, AccountType, ActivityCategory, Community, Entry, Membership, Posting, User
-from .. import audit
+from ..dates import next_month
+from ..errors import NotFound, ReasonRequired
+from ..extensions import db
+from ..ledger import closed_months, reverse_entry
+from ..ledger.rules import month_of
+from ..models import Account, AccountType, ActivityCategory, Community, Entry, Membership, Posting, User
+from ..pagination import PAGE_SIZE, page_of
+from . import audit
 
-PAGE_SIZE = 25
 REASON_MAX = 500
 
 
@@ -162,6 +162,7 @@ def reverse(
             reason=reason,
             limit_override=bool(limit_override),
             members=members,
+            now=now,
         )
     return reversal, replayed
 
@@ -207,10 +208,8 @@ def _page(community_id: int, where: list, before: int | None, limit: int) -> Ent
         ids = ids.where(Entry.id < before)
     ids = ids.order_by(Entry.id.desc()).limit(limit + 1).subquery()
     query = _entries(community_id).join(ids, ids.c.id == Entry.id)
-    rows = db.session.execute(query.order_by(Entry.id.desc())).all()
-    more = len(rows) > limit
-    lines = _with_parties(rows[:limit])
-    return EntryPage(lines, lines[-1].id if more and lines else None)
+    rows, next_before = page_of(db.session.execute(query.order_by(Entry.id.desc())).all(), limit)
+    return EntryPage(_with_parties(rows), next_before)
 
 
 def _with_parties(rows) -> list[EntryRow]:
@@ -218,12 +217,11 @@ def _with_parties(rows) -> list[EntryRow]:
     parties = defaultdict(list)
     ids = [row.id for row in rows]
     if ids:
-        name = func.coalesce(Membership.display_name, User.name, Account.name)
+        name = func.coalesce(Membership.name, Account.name)
         for entry_id, account_id, membership_id, label, account_type, minutes in db.session.execute(
             select(Posting.entry_id, Posting.account_id, Account.membership_id, name, Account.type, Posting.minutes)
             .join(Account, Account.id == Posting.account_id)
             .outerjoin(Membership, Membership.id == Account.membership_id)
-            .outerjoin(User, User.id == Membership.user_id)
             .where(Posting.entry_id.in_(ids))
             .order_by(Posting.id)
         ):

@@ -10,15 +10,14 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from ... import metrics
-from ...dates import next_month
-from ...errors import SubmissionConflict
-from ...extensions import db
-from ...ledger import close_period
-from ...ledger.periods import compute_seal
-from ...ledger.rules import month_of
-from ...models import Community, Entry, FormSubmission, ReportingPeriod, User
-from .. import audit
+from .. import metrics
+from ..dates import next_month
+from ..extensions import db
+from ..ledger import close_period
+from ..ledger.periods import compute_seal
+from ..ledger.rules import month_of
+from ..models import Community, Entry, ReportingPeriod, User
+from . import audit
 
 #: The states of a month, as the periods page shows them.
 CLOSED, ENDED, CURRENT = "closed", "ended", "current"
@@ -89,24 +88,12 @@ def close_month(
     month: date,
     *,
     actor_id: int | None,
-    submission_id: str | None = None,
-    result_url: str = "",
     now: datetime | None = None,
-) -> tuple[ReportingPeriod, bool]:
-    """Close and seal a month that has ended. Returns the period and whether this was a repeat
-    of the same form (a double tap), which does nothing more.
+) -> ReportingPeriod:
+    """Close and seal a month that has ended (a double tap is the page edge's to catch).
 
     Raises PeriodNotFinished or PeriodAlreadyClosed."""
     month = month_of(month)
-    if submission_id:
-        done = db.session.scalar(select(FormSubmission).where(FormSubmission.submission_id == submission_id))
-        if done is not None:
-            period = db.session.scalar(
-                select(ReportingPeriod).where(ReportingPeriod.community_id == community.id, ReportingPeriod.month == month)
-            )
-            if done.user_id != actor_id or period is None:
-                raise SubmissionConflict()
-            return period, True
     period = close_period(community.id, month, closed_by_id=actor_id, now=now)
     metrics.freeze_closed(community, month, now=now)
     audit.record(
@@ -118,11 +105,9 @@ def close_month(
         month=month.strftime("%Y-%m"),
         seal=period.seal,
         entry_count=period.entry_count,
+        now=now,
     )
-    if submission_id and actor_id is not None:
-        db.session.add(FormSubmission(user_id=actor_id, submission_id=submission_id, result_url=result_url[:300]))
-        db.session.flush()
-    return period, False
+    return period
 
 
 def _sealed(community_id: int, month: date | None = None) -> dict[date, Sealed]:

@@ -1,0 +1,1 @@
+"""Group sessions: recorded from a register as one ledger entry (`record`), and read back (`reading`)."""
