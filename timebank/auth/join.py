@@ -1,19 +1,18 @@
 """Joining: applying through a community's public sign-up form, and accepting an invitation."""
-from flask import abort, redirect, render_template, request, session, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
 
 from ..errors import InvalidInput, NotFound, TimebankError
 from ..extensions import db, limiter
-from ..member.forms import SubmissionForm
 from ..models import Community
 from ..services.communities import get_community
-from ..services.coordination import members as service
-from ..services.people import MIN_PASSWORD_LENGTH
+from ..services.people import MIN_PASSWORD_LENGTH, applications, invitations
+from ..services.people.memberships import person_kinds
+from ..web import Done, SubmissionForm, replayed, submit
 from . import bp
-from .routes import _login_limit
+from .routes import login_limit, start_session
 
 PASSWORD_HINT = _l("At least %(n)d characters. A few words you will remember work well.", n=MIN_PASSWORD_LENGTH)
 
@@ -56,13 +55,8 @@ class AcceptForm(SubmissionForm):
     )
 
 
-def _field_error(form, error: TimebankError, default: str) -> None:
-    field = getattr(form, error.details.get("field") or default, None) or getattr(form, default)
-    field.errors = [*field.errors, str(error)]
-
-
 @bp.route("/join/<slug>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def join(slug: str):
     try:
         community = get_community(slug)
@@ -71,63 +65,64 @@ def join(slug: str):
     if request.args.get("sent"):
         return render_template("auth/signup.html", community=community, form=None, sent=True)
     form = SignupForm()
-    form.kind.choices = [SelectChoice(kind.id, kind.label) for kind in service.person_kinds(community.id)]
+    form.kind.choices = [SelectChoice(kind.id, kind.label) for kind in person_kinds(community.id)]
     if request.method == "GET":
         form.ensure_submission_id()
-    elif replay := service.replayed_submission(None, form.submission_id.data):
-        return redirect(replay, 303)
-    if form.validate_on_submit():
+    elif form.validate_on_submit():
         sent = url_for("auth.join", slug=slug, sent=1)
-        try:
-            membership = service.apply(
+        # The same page whether or not the address was known, so nobody learns who has an account.
+        response = submit(
+            form,
+            lambda: applications.apply(
                 community,
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
                 kind_id=form.kind.data,
                 note=form.note.data,
-            )
-            if membership is not None:
-                service.remember_submission(membership.user_id, form.submission_id.data, sent)
-            db.session.commit()
-            return redirect(sent, 303)
-        except InvalidInput as error:
-            db.session.rollback()
-            _field_error(form, error, "email")
+            ),
+            lambda membership: Done(sent, user_id=membership.user_id if membership else None),
+            field="email",
+            public=True,
+        )
+        if response is not None:
+            return response
     return render_template("auth/signup.html", community=community, form=form, sent=False, password_hint=PASSWORD_HINT), (422 if form.errors else 200)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def invitation(token: str):
     form = AcceptForm()
-    if request.method == "POST" and (replay := service.replayed_submission(None, form.submission_id.data)):
-        return redirect(replay, 303)
+    if request.method == "POST" and (first := replayed(form, public=True)):
+        return first  # accepted by this very form, so the link is used now: where it led
     try:
-        invitation = service.invitation_by_token(token)
+        invitation = invitations.invitation_by_token(token)
     except TimebankError as error:
-        return render_template("auth/invitation.html", problem=str(error), form=None), error.status
+        return _problem(error)
     if request.method == "GET":
         form.name.data = invitation.name
         form.ensure_submission_id()
     if form.validate_on_submit():
-        try:
-            user = service.accept_invitation(token, name=form.name.data, password=form.password.data)
-            service.remember_submission(user.id, form.submission_id.data, url_for("main.home"))
-            db.session.commit()
-        except InvalidInput as error:
-            db.session.rollback()
-            _field_error(form, error, "password")
-        except TimebankError as error:
-            db.session.rollback()
-            return render_template("auth/invitation.html", problem=str(error), form=None), error.status
-        else:
-            session.clear()  # a new session at sign-in, as on the sign-in page
-            login_user(user)
-            return redirect(url_for("main.home"), 303)
+        home = url_for("main.home")
+        response = submit(
+            form,
+            lambda: invitations.accept_invitation(token, name=form.name.data, password=form.password.data),
+            lambda user: Done(home, user_id=user.id, respond=lambda: start_session(user, home, 303)),
+            field="password",
+            public=True,
+            # Used, expired or not right: said on a page of its own, as when the link is opened.
+            handlers={InvalidInput: None, TimebankError: _problem},
+        )
+        if response is not None:
+            return response
     community = db.session.get(Community, invitation.community_id)
     return render_template(
         "auth/invitation.html", form=form, invitation=invitation, community=community, problem=None, password_hint=PASSWORD_HINT
     ), (
         422 if form.errors else 200
     )
+
+
+def _problem(error: TimebankError):
+    return render_template("auth/invitation.html", problem=str(error), form=None), error.status

@@ -10,6 +10,7 @@ from . import (  # noqa: E402,F401
     brokering,
     corrections,
     ledger_import,
+    member_import,
     members,
     periods,
     recording,

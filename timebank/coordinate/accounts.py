@@ -1,16 +1,14 @@
 """Organisation accounts and the community pot: balances, new organisation accounts,
 donations to the pot, grants from it, and organisations paying members."""
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..errors import LimitExceeded, TimebankError
-from ..extensions import db
 from ..formatting import hours_minutes
-from ..member.forms import SubmissionForm
-from ..services.coordination.accounts import (
+from ..services.accounts import (
     MAX_FLOOR_HOURS,
     create_organisation,
     donate,
@@ -19,9 +17,10 @@ from ..services.coordination.accounts import (
     organisation_pays,
     shared_accounts,
 )
+from ..web import Done, SubmissionForm, form_page, submit
 from . import bp
 from .context import coordinator_required
-from .recording import DurationForm, activity_choices, chosen, limit_message, person_choices, put_error
+from .recording import ERROR_FIELDS, DurationForm, activity_choices, chosen, over_limit_beside, person_choices
 
 
 class OrganisationForm(SubmissionForm):
@@ -80,20 +79,17 @@ def accounts():
 def new_organisation():
     form = OrganisationForm()
     if request.method == "GET":
-        form.ensure_submission_id()
         form.floor_hours.data = 0
-    if form.validate_on_submit():
-        try:
-            account, _created = create_organisation(
-                g.coordinator, name=form.name.data, floor_hours=form.floor_hours.data, submission_id=form.submission_id.data or ""
-            )
-            db.session.commit()
-            flash(_("The account for %(name)s is open.", name=account.name), "success")
-            return redirect(url_for("coordinate.accounts"), 303)
-        except TimebankError as error:
-            db.session.rollback()
-            put_error(form, error, "name")
-    return render_template("coordinate/accounts/organisation_form.html", form=form), (422 if form.errors else 200)
+    return form_page(
+        form,
+        lambda: create_organisation(
+            g.coordinator, name=form.name.data, floor_hours=form.floor_hours.data, submission_id=form.submission_id.data or ""
+        ),
+        lambda made: Done(url_for("coordinate.accounts"), _("The account for %(name)s is open.", name=made[0].name)),
+        lambda: render_template("coordinate/accounts/organisation_form.html", form=form),
+        field="name",
+        fields=ERROR_FIELDS,
+    )
 
 
 @bp.route("/accounts/donate", methods=["GET", "POST"])
@@ -141,23 +137,19 @@ def _transfer(kind: str, organisation=None):
                 "occurred_on": form.occurred_on.data,
                 "submission_id": form.submission_id.data or "",
             }
-            try:
-                if kind == "donate":
-                    donate(g.coordinator, note=form.note.data, **common)
-                elif kind == "grant":
-                    grant(g.coordinator, reason=form.reason.data, **common)
-                else:
-                    activity = form.activity.data if form.activity.data and form.activity.data > 0 else None
-                    organisation_pays(g.coordinator, organisation.id, activity_id=activity, note=form.note.data, **common)
-                db.session.commit()
-                flash(str(words["done"]) % {"name": _label(form), "minutes": hours_minutes(form.total_minutes()), **names}, "success")
-                return redirect(url_for("coordinate.accounts"), 303)
-            except LimitExceeded as error:
-                db.session.rollback()
-                form.minutes.errors = [*form.minutes.errors, limit_message(error)]
-            except TimebankError as error:
-                db.session.rollback()
-                put_error(form, error, "member")
+            activity = form.activity.data if form.activity.data and form.activity.data > 0 else None
+            transfers = {
+                "donate": lambda: donate(g.coordinator, note=form.note.data, **common),
+                "grant": lambda: grant(g.coordinator, reason=form.reason.data, **common),
+                "pay": lambda: organisation_pays(g.coordinator, organisation.id, activity_id=activity, note=form.note.data, **common),
+            }
+            message = str(words["done"]) % {"name": _label(form), "minutes": hours_minutes(form.total_minutes()), **names}
+            handlers = {LimitExceeded: over_limit_beside(form.minutes)}
+            response = submit(
+                form, transfers[kind], Done(url_for("coordinate.accounts"), message), field="member", fields=ERROR_FIELDS, handlers=handlers
+            )
+            if response is not None:
+                return response
     return render_template(
         "coordinate/accounts/transfer_form.html",
         form=form,

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, RequestRedirect
 
-from ..services.coordination.alerts import dashboard_alerts
+from ..services.alerts import dashboard_alerts
 from . import bp
 from .context import coordinator_required
 

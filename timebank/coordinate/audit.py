@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from ..services.coordination.audit_log import Filters, actions, all_events, events_page, member_name
+from ..services.audit_log import Filters, actions, all_events, events_page, member_name
 from . import bp
 from .context import coordinator_required
 

@@ -1,22 +1,15 @@
 """Brokering: the inbox of open requests, suggested helpers for each, introductions, and what
 became of them."""
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..errors import TimebankError
-from ..extensions import db
 from ..models import ListingStatus, MatchStatus, RestrictionCode
-from ..services.coordination.brokering import (
-    clean_codes,
-    introduce,
-    match_list,
-    matches_for,
-    open_request,
-    request_inbox,
-    set_match_status,
-    suggestions,
-)
+from ..services.brokering.matches import introduce, match_list, set_match_status
+from ..services.brokering.requests import matches_for, open_request, request_inbox
+from ..services.brokering.suggestions import clean_codes, suggestions
+from ..web import Done, button
 from . import bp
 from .context import coordinator_required
 
@@ -101,18 +94,21 @@ def request_detail(listing_id: int):
 def introduce_helper(listing_id: int):
     _request_or_404(listing_id)
     respect = clean_codes(request.form.getlist("respect"))
-    try:
-        match, created = introduce(g.coordinator, listing_id, request.form.get("helper", type=int) or 0, respect=respect)
-        db.session.commit()
+    back = url_for("coordinate.request_detail", listing_id=listing_id, respect=list(respect) or None)
+
+    def introduced(made) -> Done:
+        match, created = made
         if created:
-            flash(_("Introduced %(helper)s to %(requester)s. We have told them both.", helper=match.helper.name,
-                    requester=match.requester.name), "success")
-        else:
-            flash(_("%(helper)s was already introduced for this request.", helper=match.helper.name), "success")
-    except TimebankError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("coordinate.request_detail", listing_id=listing_id, respect=list(respect) or None), 303)
+            return Done(back, _("Introduced %(helper)s to %(requester)s. We have told them both.", helper=match.helper.name,
+                                requester=match.requester.name))
+        return Done(back, _("%(helper)s was already introduced for this request.", helper=match.helper.name))
+
+    return button(
+        lambda: introduce(g.coordinator, listing_id, request.form.get("helper", type=int) or 0, respect=respect),
+        introduced,
+        back=back,
+        handlers={TimebankError: _flashed},
+    )
 
 
 @bp.get("/matches")
@@ -131,19 +127,18 @@ def matches():
 @bp.post("/matches/<int:match_id>/status")
 @coordinator_required
 def match_status(match_id: int):
-    try:
-        match = set_match_status(g.coordinator, match_id, request.form.get("status", ""))
-        db.session.commit()
-        flash(_("The match is now %(status)s.", status=STATUS_LABELS[MatchStatus(match.status)]), "success")
-    except TimebankError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        flash(str(error), "error")
-    back = request.form.get("listing", type=int)  # the request page the form was on, if any
-    if back:
-        return redirect(url_for("coordinate.request_detail", listing_id=back), 303)
-    return redirect(url_for("coordinate.matches"), 303)
+    listing = request.form.get("listing", type=int)  # the request page the form was on, if any
+    back = url_for("coordinate.request_detail", listing_id=listing) if listing else url_for("coordinate.matches")
+    return button(
+        lambda: set_match_status(g.coordinator, match_id, request.form.get("status", "")),
+        lambda match: Done(back, _("The match is now %(status)s.", status=STATUS_LABELS[MatchStatus(match.status)])),
+        back=back,
+    )
+
+
+def _flashed(error: TimebankError) -> None:
+    """Every refusal as a message, a missing helper too: the request page says why."""
+    flash(str(error), "error")
 
 
 def _request_or_404(listing_id: int):

@@ -8,26 +8,10 @@ import functools
 
 from flask import abort, g, session
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Account, Membership, MembershipStatus, Role
-
-COORDINATOR_ROLES = (Role.COORDINATOR, Role.ADMIN)
-
-
-def coordinator_memberships(user_id: int) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .where(
-                Membership.user_id == user_id,
-                Membership.role.in_(COORDINATOR_ROLES),
-                Membership.status == MembershipStatus.ACTIVE,
-            )
-            .order_by(Membership.id)
-        )
-    )
+from ..models import Account, Membership
+from ..services.access import acting_in, coordinator_memberships
 
 
 def coordinator_required(view):
@@ -37,11 +21,9 @@ def coordinator_required(view):
     @login_required
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        memberships = coordinator_memberships(current_user.id)
-        if not memberships:
+        g.coordinator = acting_in(coordinator_memberships(current_user.id), session.get("community_id"))
+        if g.coordinator is None:
             abort(404)
-        wanted = session.get("community_id")
-        g.coordinator = next((m for m in memberships if m.community_id == wanted), memberships[0])
         g.community = g.coordinator.community
         return view(*args, **kwargs)
 

@@ -12,10 +12,9 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..dates import parse_month
 from ..errors import AlreadyReversed, CannotReverseReversal, LimitExceeded, TimebankError
-from ..extensions import db
-from ..member.forms import SubmissionForm
 from ..models import Confirmation, EntryKind
-from ..services.coordination.corrections import REASON_MAX, corrections_page, entries_page, entry_view, reverse
+from ..services.corrections import REASON_MAX, corrections_page, entries_page, entry_view, reverse
+from ..web import Done, SubmissionForm, submit
 from . import bp
 from .context import coordinator_required
 
@@ -103,36 +102,37 @@ def reverse_entry(entry_id: int):
     form = ReverseForm()
     if request.method == "GET":
         form.ensure_submission_id()
-    breaches = None
+    breaches = []
+    entry_url = url_for("coordinate.entry", entry_id=entry_id)
+
+    def past_limits(error: LimitExceeded) -> None:
+        breaches.extend(_described(error.breaches, view))
+        form.override.errors = [
+            _("Reversing this would take an account past its limit. To reverse it anyway, tick the box; the reason you give is kept with it.")
+        ]
+
+    def not_reversible(error: TimebankError):
+        flash(str(error), "error")
+        return redirect(entry_url, 303)
+
     if form.validate_on_submit():
-        try:
-            _reversal, replayed = reverse(
+        response = submit(
+            form,
+            lambda: reverse(
                 g.community,
                 entry_id,
                 actor_id=g.coordinator.user_id,
                 reason=form.reason.data,
                 submission_id=form.submission_id.data or None,
                 limit_override=bool(form.override.data),
-            )
-            db.session.commit()
-            if not replayed:
-                flash(_("Entry %(id)d is reversed.", id=entry_id), "success")
-            return redirect(url_for("coordinate.entry", entry_id=entry_id), 303)
-        except LimitExceeded as error:
-            db.session.rollback()
-            breaches = _described(error.breaches, view)
-            form.override.errors = [
-                _("Reversing this would take an account past its limit. To reverse it anyway, tick the box; the reason you give is kept with it.")
-            ]
-        except (AlreadyReversed, CannotReverseReversal) as error:
-            db.session.rollback()
-            flash(str(error), "error")
-            return redirect(url_for("coordinate.entry", entry_id=entry_id), 303)
-        except TimebankError as error:
-            db.session.rollback()
-            if error.status == 404:
-                abort(404)
-            form.reason.errors = [*form.reason.errors, str(error)]
+            ),
+            lambda reversed_: Done(entry_url, None if reversed_[1] else _("Entry %(id)d is reversed.", id=entry_id)),
+            field="reason",
+            handlers={LimitExceeded: past_limits, (AlreadyReversed, CannotReverseReversal): not_reversible},
+        )
+        if response is not None:
+            return response
+    breaches = breaches or None
     offer_override = breaches is not None or bool(form.override.data)
     return render_template(
         "coordinate/corrections/reverse.html",

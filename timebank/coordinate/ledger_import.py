@@ -1,15 +1,13 @@
 """Importing past exchanges from a CSV file into the ledger: check the file, then import it."""
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 
-from ..errors import TimebankError
-from ..extensions import db
-from ..member.forms import SubmissionForm
-from ..services.coordination.ledger_import import (
+from ..services.ledger_import import (
     KINDS,
     MAX_MINUTES,
     MAX_PEOPLE,
@@ -17,7 +15,7 @@ from ..services.coordination.ledger_import import (
     LedgerImportRejected,
     import_ledger,
 )
-from ..services.coordination.members import remember_submission, replayed_submission
+from ..web import Done, SubmissionForm, dry_run, submit
 from . import bp
 from .context import coordinator_required
 
@@ -38,43 +36,18 @@ def ledger_import():
     checked = None
     if request.method == "GET":
         form.ensure_submission_id()
-    elif url := replayed_submission(current_user.id, form.submission_id.data):
-        return redirect(url, 303)
-    if form.validate_on_submit():
+    elif form.validate_on_submit():
         stream = form.file.data.stream
         stream.seek(0, 2)
         if stream.tell() > IMPORT_MAX_BYTES:
             form.file.errors = [_("The file is too big for this page: at most 20 MB. Import it from the command line instead.")]
         else:
-            dry_run = request.form.get("action") == "check"
-            try:
-                result = import_ledger(g.community, stream, recorded_by_id=g.coordinator.user_id, dry_run=dry_run)
-            except LedgerImportRejected as error:
-                db.session.rollback()
-                form.file.errors = [_("Line %(line)d: %(problem)s", line=line, problem=problem) for line, problem in error.problems[:PROBLEMS_SHOWN]]
-                if error.total > PROBLEMS_SHOWN:
-                    form.file.errors.append(ngettext("and %(num)d more problem", "and %(num)d more problems", error.total - PROBLEMS_SHOWN))
-            except TimebankError as error:
-                db.session.rollback()
-                if error.status == 404:
-                    abort(404)
-                form.file.errors = [str(error)]
-            else:
-                if dry_run:
-                    db.session.rollback()
-                    checked = result
-                else:
-                    url = url_for("coordinate.ledger_import")
-                    remember_submission(current_user.id, form.submission_id.data, url)
-                    db.session.commit()
-                    flash(
-                        _(
-                            "Imported %(rows)d rows: %(created)d new entries, %(existing)d already in the ledger.",
-                            rows=result.rows, created=result.created, existing=result.existing,
-                        ),
-                        "success",
-                    )
-                    return redirect(url, 303)
+            run = partial(import_ledger, g.community, stream, recorded_by_id=g.coordinator.user_id)
+            refusals = {"field": "file", "handlers": {LedgerImportRejected: partial(_problems, form.file)}}
+            if request.form.get("action") == "check":
+                checked = dry_run(form, partial(run, dry_run=True), **refusals)
+            elif response := submit(form, run, partial(_imported, url_for("coordinate.ledger_import")), **refusals):
+                return response
     return render_template(
         "coordinate/ledger_import/import.html",
         form=form,
@@ -84,3 +57,17 @@ def ledger_import():
         max_people=MAX_PEOPLE,
         note_max=NOTE_MAX,
     ), (422 if form.errors else 200)
+
+
+def _imported(url: str, result) -> Done:
+    message = _(
+        "Imported %(rows)d rows: %(created)d new entries, %(existing)d already in the ledger.",
+        rows=result.rows, created=result.created, existing=result.existing,
+    )
+    return Done(url, message)
+
+
+def _problems(field, error: LedgerImportRejected) -> None:
+    field.errors = [_("Line %(line)d: %(problem)s", line=line, problem=problem) for line, problem in error.problems[:PROBLEMS_SHOWN]]
+    if error.total > PROBLEMS_SHOWN:
+        field.errors.append(ngettext("and %(num)d more problem", "and %(num)d more problems", error.total - PROBLEMS_SHOWN))

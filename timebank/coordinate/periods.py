@@ -5,11 +5,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import DataRequired
 
 from ..dates import parse_month
-from ..errors import TimebankError
-from ..extensions import db
 from ..ledger.rules import month_of
-from ..member.forms import SubmissionForm
-from ..services.coordination.periods import close_month, month_detail, months
+from ..services.periods import close_month, month_detail, months
+from ..web import Done, SubmissionForm, button
 from . import bp
 from .context import coordinator_required
 
@@ -41,27 +39,21 @@ def period(month: str):
 @coordinator_required
 def close_period(month: str):
     day = _month_or_404(month)
+    back = url_for("coordinate.period", month=month)
     form = CloseForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
-        return redirect(url_for("coordinate.period", month=month), 303)
-    try:
-        period, replayed = close_month(
-            g.community,
-            day,
-            actor_id=g.coordinator.user_id,
-            submission_id=form.submission_id.data,
-            result_url=url_for("coordinate.period", month=month),
-        )
-        db.session.commit()
-        if not replayed:
-            flash(_("%(month)s is closed and sealed: %(count)d entries.", month=day.strftime("%B %Y"), count=period.entry_count), "success")
-    except TimebankError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    return redirect(url_for("coordinate.period", month=month), 303)
+        return redirect(back, 303)
+    # The edge keeps the submission id (a double tap closes the month once), so the service is
+    # not given it as well.
+    return button(
+        lambda: close_month(g.community, day, actor_id=g.coordinator.user_id),
+        lambda closed: Done(back, _("%(month)s is closed and sealed: %(count)d entries.", month=day.strftime("%B %Y"), count=closed.entry_count)),
+        back=back,
+        form=form,
+    )
 
 
 def _month_or_404(value: str):

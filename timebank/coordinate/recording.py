@@ -2,9 +2,12 @@
 person), pending exchanges confirmed on a member's behalf, and a paper timesheet to print.
 
 Also the pieces the other recording pages share: the hours-and-minutes fields, choosing a
-person by name without JavaScript, and putting a service's error beside its field.
+person by name without JavaScript, where a service's errors go on these forms, and who would
+pass which limit.
 """
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -20,22 +23,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..errors import LimitExceeded, SubmissionConflict, TimebankError
+from ..errors import LimitExceeded, TimebankError
 from ..extensions import db
 from ..formatting import hours_minutes
-from ..member.forms import SubmissionForm, new_submission_id
 from ..models import Account, ActivityCategory, Confirmation, Listing
-from ..services.coordination.recording import (
-    confirm_on_behalf,
-    find_people,
-    match_here,
-    pending_exchanges,
-    people_by_account,
-    record_exchange,
-    timesheet,
-)
-from ..services.exchanges import account_label
+from ..services.exchanges.on_behalf import confirm_on_behalf, match_here, record_exchange, timesheet
+from ..services.exchanges.pending import pending_exchanges
+from ..services.exchanges.posting import account_label
 from ..services.people import member_account
+from ..services.people.search import find_people, people_by_account
+from ..web import Done, SubmissionForm, button, submit
 from . import bp
 from .context import coordinator_required, member_here
 
@@ -106,15 +103,6 @@ def activity_choices(first: str | None = None) -> list[SelectChoice]:
     return [SelectChoice(-1, first or _("Choose an activity"))] + [SelectChoice(row.id, row.name) for row in rows]
 
 
-def put_error(form, error: TimebankError, fallback: str) -> None:
-    """Put a service's error beside the field it is about."""
-    name = error.details.get("field") or ERROR_FIELDS.get(error.code) or fallback
-    field = getattr(form, name, None) or getattr(form, fallback)
-    field.errors = [*field.errors, str(error)]
-    if isinstance(error, SubmissionConflict):
-        form.submission_id.data = new_submission_id()  # so that "start again" can be sent
-
-
 def limit_message(error: LimitExceeded) -> str:
     """Who would go past which limit, and by how much (after the rollback, so names are read
     fresh)."""
@@ -127,6 +115,15 @@ def limit_message(error: LimitExceeded) -> str:
         else:
             parts.append(_("%(name)s would go %(amount)s above the highest balance allowed", name=name, amount=amount))
     return _("Nothing was recorded: %(detail)s.", detail="; ".join(parts))
+
+
+def over_limit_beside(field):
+    """A handler for the edge: who would pass which limit, beside `field`."""
+
+    def handle(error: LimitExceeded) -> None:
+        field.errors = [*field.errors, limit_message(error)]
+
+    return handle
 
 
 # -- record an exchange ----------------------------------------------------------------------
@@ -173,32 +170,26 @@ def record():
         if form.activity.data == -1:
             form.activity.errors = [*form.activity.errors, _("Choose what the time was for")]
             ok = False
-        if ok:
-            try:
-                entry, _created = record_exchange(
-                    g.coordinator,
-                    giver_account_id=form.giver.data,
-                    receiver_account_id=form.receiver.data,
-                    minutes=form.total_minutes(),
-                    occurred_on=form.occurred_on.data,
-                    activity_id=form.activity.data,
-                    confirmation=form.confirmation.data,
-                    note=form.note.data,
-                    submission_id=form.submission_id.data or "",
-                    match_id=match.id if match else None,
-                )
-                db.session.commit()
-                flash(_("Recorded: %(name)s gave %(minutes)s to %(other)s.", name=_label_of(form.giver),
-                        minutes=hours_minutes(form.total_minutes()), other=_label_of(form.receiver)), "success")
-                return redirect(url_for("coordinate.record"), 303)
-            except LimitExceeded as error:
-                db.session.rollback()
-                form.minutes.errors = [*form.minutes.errors, limit_message(error)]
-            except TimebankError as error:
-                db.session.rollback()
-                if error.status == 404:
-                    abort(404)
-                put_error(form, error, "giver")
+        done = Done(url_for("coordinate.record"), _(
+            "Recorded: %(name)s gave %(minutes)s to %(other)s.",
+            name=_label_of(form.giver), minutes=hours_minutes(form.total_minutes()), other=_label_of(form.receiver),
+        ))
+        record_it = partial(
+            record_exchange,
+            g.coordinator,
+            giver_account_id=form.giver.data,
+            receiver_account_id=form.receiver.data,
+            minutes=form.total_minutes(),
+            occurred_on=form.occurred_on.data,
+            activity_id=form.activity.data,
+            confirmation=form.confirmation.data,
+            note=form.note.data,
+            submission_id=form.submission_id.data or "",
+            match_id=match.id if match else None,
+        )
+        handlers = {LimitExceeded: over_limit_beside(form.minutes)}
+        if ok and (response := submit(form, record_it, done, field="giver", fields=ERROR_FIELDS, handlers=handlers)):
+            return response
     status = 422 if form.errors else 200
     return render_template("coordinate/recording/record.html", form=form, match=match), status
 
@@ -250,19 +241,13 @@ def pending():
 @bp.post("/pending/<int:exchange_id>/confirm")
 @coordinator_required
 def confirm_pending(exchange_id: int):
-    try:
-        confirm_on_behalf(g.coordinator, exchange_id, request.form.get("confirmation", ""))
-        db.session.commit()
-        flash(_("Confirmed and recorded."), "success")
-    except LimitExceeded as error:
-        db.session.rollback()
-        flash(limit_message(error), "error")
-    except TimebankError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        flash(str(error), "error")
-    return redirect(url_for("coordinate.pending"), 303)
+    back = url_for("coordinate.pending")
+    return button(
+        lambda: confirm_on_behalf(g.coordinator, exchange_id, request.form.get("confirmation", "")),
+        Done(back, _("Confirmed and recorded.")),
+        back=back,
+        handlers={LimitExceeded: lambda error: flash(limit_message(error), "error")},
+    )
 
 
 # -- the paper timesheet ---------------------------------------------------------------------

@@ -1,17 +1,17 @@
 """Safeguarding checks and restrictions, and private notes, on a member's page. Coordinators of
 the member's community only: none of it ever appears on a member page."""
-from flask import g, redirect, render_template, request
+from flask import g, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..errors import TimebankError
-from ..member.forms import SubmissionForm
-from ..services.coordination import safeguarding as service
+from ..services import notes
+from ..services import safeguarding as service
+from ..web import ButtonForm, Done, SubmissionForm, button, form_page, submit
 from . import bp
 from .context import coordinator_required, member_here
-from .members import ButtonForm, NoteForm, _done, _member_url, _refused, _replayed, render_member_page
+from .member_page import NoteForm, member_url, render_member_page
 
 DATE_HINT = _l("For example 2026-11-26")
 
@@ -42,17 +42,13 @@ class RestrictionForm(SubmissionForm):
 
 def _form_page(membership_id: int, form, template: str, action, done_message: str, default_field: str):
     membership = member_here(membership_id)
-    if request.method == "GET":
-        form.ensure_submission_id()
-    elif replay := _replayed(form):
-        return replay
-    if form.validate_on_submit():
-        try:
-            action(form)
-            return _done(form, _member_url(membership_id), done_message)
-        except TimebankError as error:
-            _refused(error, form, default_field)
-    return render_template(template, form=form, m=membership, date_hint=DATE_HINT), (422 if form.errors else 200)
+    return form_page(
+        form,
+        lambda: action(form),
+        Done(member_url(membership_id), done_message),
+        lambda: render_template(template, form=form, m=membership, date_hint=DATE_HINT),
+        field=default_field,
+    )
 
 
 @bp.route("/members/<int:membership_id>/checks/new", methods=["GET", "POST"])
@@ -93,15 +89,13 @@ def add_restriction(membership_id: int):
 @coordinator_required
 def lift_restriction(membership_id: int, restriction_id: int):
     member_here(membership_id)
-    form = ButtonForm()
-    if replay := _replayed(form):
-        return replay
-    try:
-        service.lift_restriction(g.coordinator, membership_id, restriction_id)
-        return _done(form, _member_url(membership_id), _("The restriction is lifted. It stays in their record."))
-    except TimebankError as error:
-        _refused(error, form)
-    return redirect(_member_url(membership_id), 303)
+    back = member_url(membership_id)
+    return button(
+        lambda: service.lift_restriction(g.coordinator, membership_id, restriction_id),
+        Done(back, _("The restriction is lifted. It stays in their record.")),
+        back=back,
+        form=ButtonForm(),
+    )
 
 
 @bp.post("/members/<int:membership_id>/notes")
@@ -109,15 +103,11 @@ def lift_restriction(membership_id: int, restriction_id: int):
 def add_note(membership_id: int):
     member_here(membership_id)
     form = NoteForm()
-    if replay := _replayed(form):
-        return replay
     if form.validate_on_submit():
-        try:
-            service.add_note(g.coordinator, membership_id, form.body.data)
-            return _done(form, _member_url(membership_id) + "#notes", _("The note is saved."))
-        except TimebankError as error:
-            _refused(error, form, "body")
-    return render_member_page(membership_id, note_form=form, status=422)
+        done = Done(member_url(membership_id) + "#notes", _("The note is saved."))
+        if response := submit(form, lambda: notes.add_note(g.coordinator, membership_id, form.body.data), done, field="body"):
+            return response
+    return render_member_page(membership_id, note_form=form), 422
 
 
 @bp.get("/safeguarding/expiring")

@@ -1,26 +1,21 @@
 """Group sessions: record one from its register (one ledger entry for everyone), list them,
 and see one."""
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..errors import PeopleOverLimit, TimebankError
-from ..extensions import db
 from ..formatting import hours_minutes
 from ..models import CoproductionStep, LadderRung, SessionPayer
-from ..services.coordination.recording import find_people, people_by_membership
-from ..services.coordination.sessions import (
-    SessionInput,
-    payer_accounts,
-    record_session,
-    session_detail,
-    session_list,
-)
+from ..services.people.search import find_people, people_by_membership
+from ..services.sessions.reading import payer_accounts, session_detail, session_list
+from ..services.sessions.record import SessionInput, record_session
+from ..web import Done, submit
 from . import bp
 from .context import coordinator_required
-from .recording import DurationForm, activity_choices, put_error
+from .recording import ERROR_FIELDS, DurationForm, activity_choices
 
 STEP_LABELS = {
     CoproductionStep.IDENTIFY: _l("Identifying the problem"),
@@ -123,43 +118,50 @@ def _over_limit_errors(form: SessionForm, error: PeopleOverLimit) -> None:
 def new_session():
     form = _build_form()
     action = request.form.get("action", "")
-    over_limit = False
-    if request.method == "POST" and action == "save":
-        if _valid(form):
-            try:
-                session, created = record_session(
-                    g.coordinator,
-                    SessionInput(
-                        title=form.title.data,
-                        occurred_on=form.occurred_on.data,
-                        activity_id=form.activity.data,
-                        minutes_each=form.total_minutes(),
-                        payer=form.payer.data,
-                        payer_account_id=form.payer_account.data or None,
-                        facilitator_ids=tuple(form.facilitators.data),
-                        attendee_ids=tuple(form.attendees.data or ()),
-                        coproduction_step=form.coproduction_step.data or None,
-                        ladder_rung=form.ladder_rung.data or None,
-                        note=form.note.data,
-                    ),
-                    submission_id=form.submission_id.data or "",
-                )
-                db.session.commit()
-                if created:
-                    flash(_("The session is recorded."), "success")
-                return redirect(url_for("coordinate.session_page", session_id=session.id), 303)
-            except PeopleOverLimit as error:
-                db.session.rollback()
-                _over_limit_errors(form, error)
-                over_limit = True
-            except TimebankError as error:
-                db.session.rollback()
-                put_error(form, error, "title")
+    over_limit = []
+
+    def past_limits(error: PeopleOverLimit) -> None:
+        _over_limit_errors(form, error)
+        over_limit.append(error)
+
+    if request.method == "POST" and action == "save" and _valid(form):
+        response = submit(
+            form,
+            lambda: _record(form),
+            lambda recorded: Done(
+                url_for("coordinate.session_page", session_id=recorded[0].id), _("The session is recorded.") if recorded[1] else None
+            ),
+            field="title",
+            fields=ERROR_FIELDS,
+            handlers={PeopleOverLimit: past_limits},
+        )
+        if response is not None:
+            return response
     after = int(action[5:]) if action.startswith("more-") and action[5:].isdigit() else None
     people, next_after = _register(form, after)
     return render_template(
-        "coordinate/sessions/form.html", form=form, people=people, next_after=next_after, over_limit=over_limit
+        "coordinate/sessions/form.html", form=form, people=people, next_after=next_after, over_limit=bool(over_limit)
     ), (422 if form.errors else 200)
+
+
+def _record(form: SessionForm):
+    return record_session(
+        g.coordinator,
+        SessionInput(
+            title=form.title.data,
+            occurred_on=form.occurred_on.data,
+            activity_id=form.activity.data,
+            minutes_each=form.total_minutes(),
+            payer=form.payer.data,
+            payer_account_id=form.payer_account.data or None,
+            facilitator_ids=tuple(form.facilitators.data),
+            attendee_ids=tuple(form.attendees.data or ()),
+            coproduction_step=form.coproduction_step.data or None,
+            ladder_rung=form.ladder_rung.data or None,
+            note=form.note.data,
+        ),
+        submission_id=form.submission_id.data or "",
+    )
 
 
 @bp.get("/sessions")

@@ -1,15 +1,13 @@
-from flask import jsonify, redirect, render_template, url_for
+from flask import g, jsonify, redirect, render_template, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..member.home import home as member_home
 from ..models import Role
-from ..reports.access import funded_communities
-from ..services.home import memberships_with_balances
-from ..services.members import account_memberships
+from ..services.access import funded_communities, member_context
+from ..services.home import member_summary, memberships_with_balances
 from . import bp
 
 ROLE_LABELS = {
@@ -23,8 +21,11 @@ ROLE_LABELS = {
 @bp.get("/")
 @login_required
 def home():
-    if account_memberships(current_user.id):
-        return member_home()
+    member = member_context(current_user.id, session.get("community_id"))
+    if member is not None:
+        # A member's start page is their home (as at /me), with what member pages keep in `g`.
+        g.membership, g.memberships, g.account = member
+        return render_template("member/home.html", summary=member_summary(member.membership, member.account))
     if funded_communities(current_user):
         # A funder holds no account: their start page is the programme's reports.
         return redirect(url_for("reports.index"))
@@ -36,8 +37,9 @@ def home():
 @bp.get("/healthz")
 def healthz():
     try:
-        db.session.execute(text("SELECT 1"))
+        # A connection of its own, closed here: the request's session is left untouched.
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        db.session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

@@ -8,37 +8,31 @@ import functools
 
 from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from ..database import write_transaction
-from ..extensions import db
-from ..models import Account
-from ..services.exchanges import auto_confirm_due, due_for_auto_confirm
-from ..services.members import account_memberships
+from ..database import READ_ONLY_METHODS
+from ..services.access import account_memberships, member_context
+from ..tasks.jobs import auto_confirm_account
 
 
 def load_membership():
-    memberships = account_memberships(current_user.id)
-    if not memberships:
+    member = member_context(current_user.id, session.get("community_id"))
+    if member is None:
         return None
-    wanted = session.get("community_id")
-    membership = next((m for m in memberships if m.community_id == wanted), memberships[0])
-    g.membership = membership
-    g.memberships = memberships
-    g.account = db.session.scalar(select(Account).where(Account.membership_id == membership.id))
-    return membership
+    g.membership, g.memberships, g.account = member
+    return member.membership
 
 
 def member_required(view):
-    """Signed in, with an open time account in the current community; and pending exchanges
-    past the community's auto-confirm days are posted before the page is drawn."""
+    """Signed in, with an open time account in the current community. A GET writes nothing (the
+    periodic auto-confirm job posts what is due); a form that acts first posts this account's
+    exchanges that are past the auto-confirm days, so that it acts on what they really are."""
 
     @login_required
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if load_membership() is None:
             return render_template("member/no_account.html"), 403
-        if request.method == "GET":
+        if request.method not in READ_ONLY_METHODS:
             _apply_auto_confirm()
         return view(*args, **kwargs)
 
@@ -46,26 +40,8 @@ def member_required(view):
 
 
 def _apply_auto_confirm() -> None:
-    if apply_auto_confirm(g.membership.community, g.account.id):
+    if auto_confirm_account(g.membership.community, g.account.id):
         load_membership()
-
-
-def apply_auto_confirm(community, account_id: int) -> bool:
-    """Post this account's pending exchanges past the auto-confirm days, in a write of their
-    own (the page or API read that asks is a GET). Returns whether there were any."""
-    query = due_for_auto_confirm(community)
-    if query is None:
-        return False
-    from sqlalchemy import or_
-
-    from ..models import Exchange
-
-    mine = query.where(or_(Exchange.giver_account_id == account_id, Exchange.receiver_account_id == account_id))
-    if db.session.scalar(mine.with_only_columns(Exchange.id).limit(1)) is None:
-        return False
-    with write_transaction(db.session):
-        auto_confirm_due(community, account_id=account_id)
-    return True
 
 
 def switch_community(community_id: int):

@@ -1,5 +1,5 @@
 """Logging time, and confirming, declining or cancelling exchanges."""
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,16 +8,12 @@ from wtforms import SelectChoice
 from ..errors import LimitExceeded, TimebankError
 from ..extensions import db
 from ..models import AccountType, ActivityCategory, Exchange
-from ..services.exchanges import (
-    account_label,
-    cancel_exchange,
-    check_exchange_date,
-    confirm_exchange,
-    decline_exchange,
-    log_exchange,
-    pending_for,
-)
-from ..services.members import recent_partner_ids, search_partners
+from ..services.exchanges.confirm import cancel_exchange, confirm_exchange, decline_exchange
+from ..services.exchanges.log import check_exchange_date, log_exchange
+from ..services.exchanges.pending import pending_for
+from ..services.exchanges.posting import account_label
+from ..services.people.profile import recent_partner_ids, search_partners
+from ..web import Done, button, submit
 from . import bp
 from .context import member_required
 from .forms import LogTimeForm, ReasonForm
@@ -111,25 +107,29 @@ def log_time():
                 return render_template(
                     "member/log_check.html", form=form, partner=_label_of(form.partner), activity=_label_of(form.activity)
                 )
-            try:
-                exchange, _created = log_exchange(
-                    g.membership,
-                    gave=form.direction.data == "gave",
-                    partner_account_id=form.partner.data,
-                    minutes=form.total_minutes(),
-                    occurred_on=form.occurred_on.data,
-                    activity_id=form.activity.data,
-                    note=form.note.data,
-                    submission_id=form.submission_id.data or "",
-                )
-                db.session.commit()
-                return redirect(url_for("member.exchange_detail", exchange_id=exchange.id, logged=1), 303)
-            except TimebankError as error:
-                db.session.rollback()
-                field = getattr(form, ERROR_FIELDS.get(error.code, "partner"))
-                field.errors = [*field.errors, str(error)]
+            response = submit(form, lambda: _log(form), _logged, fields=ERROR_FIELDS, field="partner")
+            if response is not None:
+                return response
     status = 422 if form.errors else 200
     return render_template("member/log.html", form=form, searched=bool(form.q.data)), status
+
+
+def _log(form: LogTimeForm) -> Exchange:
+    exchange, _created = log_exchange(
+        g.membership,
+        gave=form.direction.data == "gave",
+        partner_account_id=form.partner.data,
+        minutes=form.total_minutes(),
+        occurred_on=form.occurred_on.data,
+        activity_id=form.activity.data,
+        note=form.note.data,
+        submission_id=form.submission_id.data or "",
+    )
+    return exchange
+
+
+def _logged(exchange: Exchange) -> Done:
+    return Done(url_for("member.exchange_detail", exchange_id=exchange.id, logged=1))
 
 
 @bp.get("/exchanges")
@@ -169,19 +169,12 @@ def cancel(exchange_id: int):
 
 def _decide(exchange_id, action, done_message):
     _mine(exchange_id)
-    try:
-        action()
-        db.session.commit()
-        flash(done_message, "success")
-    except LimitExceeded:
-        db.session.rollback()
-        flash(_("This cannot be recorded yet: it would take an account past its limit. Your coordinator can help."), "error")
-    except TimebankError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        flash(str(error), "error")
-    return redirect(url_for("member.exchange_detail", exchange_id=exchange_id), 303)
+    back = url_for("member.exchange_detail", exchange_id=exchange_id)
+    return button(action, Done(back, done_message), back=back, handlers={LimitExceeded: _over_limit})
+
+
+def _over_limit(error: LimitExceeded) -> None:
+    flash(_("This cannot be recorded yet: it would take an account past its limit. Your coordinator can help."), "error")
 
 
 def _mine(exchange_id: int) -> Exchange:

@@ -1,13 +1,10 @@
-"""Forms of the member pages. Every form carries a submission id made when the page is drawn,
-so that sending it twice (a double tap, a retry on poor signal) records one thing."""
-import uuid
-
+"""Forms of the member pages. Those that record something carry a submission id made when the
+page is drawn (`SubmissionForm`), so that sending one twice records one thing."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -17,6 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..web.forms import SubmissionForm
+
 QUICK_CHOICES = [
     SelectChoice("30", _l("30 minutes")),
     SelectChoice("60", _l("1 hour")),
@@ -24,18 +23,6 @@ QUICK_CHOICES = [
     SelectChoice("120", _l("2 hours")),
     SelectChoice("other", _l("Another length of time")),
 ]
-
-
-def new_submission_id() -> str:
-    return uuid.uuid4().hex
-
-
-class SubmissionForm(FlaskForm):
-    submission_id = HiddenField()
-
-    def ensure_submission_id(self) -> None:
-        if not self.submission_id.data:
-            self.submission_id.data = new_submission_id()
 
 
 class LogTimeForm(SubmissionForm):

@@ -1,5 +1,5 @@
 """Offers and requests: browse, search, post, edit, close, and "I can help"."""
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -18,6 +18,7 @@ from ..services.listings import (
     update_listing,
     visible_listing,
 )
+from ..web import Done, button, form_page
 from . import bp
 from .context import member_required
 from .forms import HelpForm, ListingForm
@@ -65,24 +66,28 @@ def new_listing():
     form.category.choices = _categories()
     if request.method == "GET":
         form.type.data = request.args.get("type") if request.args.get("type") in set(ListingType) else None
-        form.ensure_submission_id()
-    if form.validate_on_submit():
-        try:
-            listing, _created = create_listing(
-                g.membership,
-                type_=form.type.data,
-                title=form.title.data,
-                description=form.description.data,
-                category_id=form.category.data or None,
-                submission_id=form.submission_id.data or "",
-            )
-            db.session.commit()
-            flash(_("Your offer is listed.") if listing.type == "offer" else _("Your request is listed."), "success")
-            return redirect(url_for("member.listing", listing_id=listing.id), 303)
-        except TimebankError as error:
-            db.session.rollback()
-            form.title.errors = [*form.title.errors, str(error)]
-    return render_template("member/listing_form.html", form=form, editing=None), (422 if form.errors else 200)
+
+    def create():
+        listing, _created = create_listing(
+            g.membership,
+            type_=form.type.data,
+            title=form.title.data,
+            description=form.description.data,
+            category_id=form.category.data or None,
+            submission_id=form.submission_id.data or "",
+        )
+        return listing
+
+    return form_page(
+        form,
+        create,
+        lambda listing: Done(
+            url_for("member.listing", listing_id=listing.id),
+            _("Your offer is listed.") if listing.type == "offer" else _("Your request is listed."),
+        ),
+        lambda: render_template("member/listing_form.html", form=form, editing=None),
+        field="title",
+    )
 
 
 @bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
@@ -94,26 +99,24 @@ def edit_listing(listing_id: int):
     form.type.data = listing.type
     if request.method == "GET":
         form.category.data = listing.category_id or 0
-    if form.validate_on_submit():
-        try:
-            update_listing(g.membership, listing.id, title=form.title.data, description=form.description.data, category_id=form.category.data or None)
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("member.listing", listing_id=listing.id), 303)
-        except TimebankError as error:
-            db.session.rollback()
-            form.title.errors = [*form.title.errors, str(error)]
-    return render_template("member/listing_form.html", form=form, editing=listing), (422 if form.errors else 200)
+    return form_page(
+        form,
+        lambda: update_listing(
+            g.membership, listing.id, title=form.title.data, description=form.description.data, category_id=form.category.data or None
+        ),
+        Done(url_for("member.listing", listing_id=listing.id), _("Saved.")),
+        lambda: render_template("member/listing_form.html", form=form, editing=listing),
+        field="title",
+        once=False,
+    )
 
 
 @bp.post("/listings/<int:listing_id>/close")
 @member_required
 def close(listing_id: int):
     _own_or_404(listing_id)
-    close_listing(g.membership, listing_id)
-    db.session.commit()
-    flash(_("Closed. It no longer shows to others."), "success")
-    return redirect(url_for("member.my_listings"), 303)
+    back = url_for("member.my_listings")
+    return button(lambda: close_listing(g.membership, listing_id), Done(back, _("Closed. It no longer shows to others.")), back=back)
 
 
 @bp.get("/listings/<int:listing_id>")
@@ -136,17 +139,13 @@ def listing(listing_id: int):
 def help_with(listing_id: int):
     form = HelpForm()
     _visible_or_404(listing_id)
-    try:
-        _offer, created = offer_help(g.membership, listing_id, form.message.data)
-        db.session.commit()
-    except TimebankError as error:
-        db.session.rollback()
-        if error.status == 404:
-            abort(404)
-        raise
-    if created:
-        flash(_("Thank you. We have told them and the coordinator that you can help."), "success")
-    return redirect(url_for("member.listing", listing_id=listing_id), 303)
+    back = url_for("member.listing", listing_id=listing_id)
+    thanks = _("Thank you. We have told them and the coordinator that you can help.")
+    return button(
+        lambda: offer_help(g.membership, listing_id, form.message.data),
+        lambda offered: Done(back, thanks if offered[1] else None),
+        back=back,
+    )
 
 
 def _own_or_404(listing_id: int):

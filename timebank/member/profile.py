@@ -4,14 +4,13 @@ import io
 import json
 import zipfile
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..errors import InvalidInput
-from ..extensions import db
 from ..services import notifications
-from ..services.members import my_data, update_profile
+from ..services.people.profile import my_data, update_profile
+from ..web import Done, button, form_page
 from . import bp
 from .context import member_required
 from .forms import ProfileForm
@@ -21,38 +20,28 @@ from .forms import ProfileForm
 @member_required
 def profile():
     form = ProfileForm(obj=g.membership if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            update_profile(g.membership, **{f.name: f.data for f in form if f.name != "csrf_token"})
-            db.session.commit()
-            flash(_("Your profile is saved."), "success")
-            return redirect(url_for("member.profile"), 303)
-        except InvalidInput as error:
-            db.session.rollback()
-            field = getattr(form, error.details.get("field", "display_name"))
-            field.errors = [*field.errors, str(error)]
-    return render_template("member/profile.html", form=form), (422 if form.errors else 200)
+    return form_page(
+        form,
+        lambda: update_profile(g.membership, **{f.name: f.data for f in form if f.name != "csrf_token"}),
+        Done(url_for("member.profile"), _("Your profile is saved.")),
+        lambda: render_template("member/profile.html", form=form),
+        field="display_name",
+    )
 
 
 @bp.get("/notifications")
 @member_required
 def notifications_page():
     before = request.args.get("before", type=int)
-    rows = notifications.recent(current_user.id, before_id=before)
-    return render_template(
-        "member/notifications.html",
-        rows=rows,
-        describe=notifications.describe,
-        next_before=rows[-1].id if len(rows) == notifications.PAGE_SIZE else None,
-    )
+    rows, next_before = notifications.recent(current_user.id, before_id=before)
+    return render_template("member/notifications.html", rows=rows, describe=notifications.describe, next_before=next_before)
 
 
 @bp.post("/notifications/read")
 @member_required
 def notifications_read():
-    notifications.mark_all_read(current_user.id)
-    db.session.commit()
-    return redirect(url_for("member.notifications_page"), 303)
+    back = url_for("member.notifications_page")
+    return button(lambda: notifications.mark_all_read(current_user.id), Done(back), back=back)
 
 
 @bp.get("/my-data")

@@ -10,10 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..errors import InvalidInput, TimebankError
-from ..extensions import db
+from ..errors import TimebankError
 from ..models import TokenScope
 from ..services.tokens import NAME_MAX, create_token, revoke_token, tokens_of
+from ..web import Done, button, form_page
 from . import bp
 
 SCOPE_LABELS = {
@@ -44,29 +44,31 @@ class RevokeForm(FlaskForm):
 @login_required
 def tokens():
     form = TokenForm()
-    if form.validate_on_submit():
-        try:
-            token, secret = create_token(current_user, name=form.name.data, scopes=form.scopes())
-            db.session.commit()
-            # The secret is shown on this page only; it is never stored or shown again.
-            return render_template("member/tokens/created.html", token=token, secret=secret)
-        except InvalidInput as error:
-            db.session.rollback()
-            field = form.read if error.details.get("field") == "scopes" else form.name
-            field.errors = [*field.errors, str(error)]
-    status = 422 if form.errors else 200
-    return render_template("member/tokens/list.html", form=form, rows=tokens_of(current_user.id), revoke_form=RevokeForm()), status
+
+    def created(made):
+        token, secret = made
+        # The secret is shown on this page only; it is never stored or shown again.
+        return Done(url_for("member.tokens"), respond=lambda: render_template("member/tokens/created.html", token=token, secret=secret))
+
+    return form_page(
+        form,
+        lambda: create_token(current_user, name=form.name.data, scopes=form.scopes()),
+        created,
+        lambda: render_template("member/tokens/list.html", form=form, rows=tokens_of(current_user.id), revoke_form=RevokeForm()),
+        field="name",
+        fields={"scopes": "read"},
+    )
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_api_token(token_id: int):
-    if RevokeForm().validate_on_submit():
-        try:
-            token = revoke_token(current_user, token_id)
-            db.session.commit()
-            flash(_("The token “%(name)s” is revoked: it no longer works.", name=token.name), "success")
-        except TimebankError:
-            db.session.rollback()
-            flash(_("We could not find that token."), "error")
-    return redirect(url_for("member.tokens"), 303)
+    back = url_for("member.tokens")
+    if not RevokeForm().validate_on_submit():
+        return redirect(back, 303)
+    return button(
+        lambda: revoke_token(current_user, token_id),
+        lambda token: Done(back, _("The token “%(name)s” is revoked: it no longer works.", name=token.name)),
+        back=back,
+        handlers={TimebankError: lambda error: flash(_("We could not find that token."), "error")},
+    )

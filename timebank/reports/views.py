@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 
 from ..errors import NotFound, TimebankError
 from ..formatting import hours_minutes
+from ..services.access import viewable_communities, viewable_community
+from ..services.report_periods import InvalidPeriod, Period, parse_period
 from . import bp, charts, figures, programme
-from .access import viewable_communities, viewable_community
-from .periods import InvalidPeriod, Period, parse_period
 from .tables import MISSING, SUPPRESSED, TABLES, role_matrix, to_csv
 
 
