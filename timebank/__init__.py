@@ -44,6 +44,7 @@ def create_app(config=None) -> Flask:
     from .main import bp as main_bp
     from .member import bp as member_bp
     from .reports import bp as reports_bp
+    from .tasks import init_tasks
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -52,6 +53,7 @@ def create_app(config=None) -> Flask:
     app.register_blueprint(reports_bp)
     init_api(app)
     register_cli(app)
+    init_tasks(app)
     register_filters(app)
     _register_error_pages(app)
     _register_template_globals(app)
@@ -107,8 +109,7 @@ def _register_template_globals(app: Flask) -> None:
     @app.context_processor
     def header_helpers():
         # Functions, so that only pages that show them ask the database.
-        from .coordinate.context import coordinator_memberships
-        from .reports.access import viewable_communities
+        from .services.access import coordinator_memberships, viewable_communities
 
         return {
             "unread_notifications": lambda: unread_count(current_user.id) if current_user.is_authenticated else 0,

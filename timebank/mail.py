@@ -1,7 +1,10 @@
-"""Sending email, only once the transaction that caused it has committed.
+"""Email, through an outbox: sent if and only if the transaction that caused it commits.
 
-Services call `queue(...)`; the message waits in the session until COMMIT and is dropped on
-ROLLBACK, so nobody is told about an exchange that was never recorded.
+Services call `queue(...)`, which adds an `OutboxMessage` row to the session: it commits with
+what caused it, and vanishes with it on ROLLBACK, so nobody is told about an exchange that was
+never recorded. After COMMIT a task is enqueued to send each new message (timebank/tasks/
+outbox.py); if that enqueue fails, or no worker is running, the periodic sweep finds the row
+later. A mail server that is down delays mail; it never loses it.
 """
 import logging
 import smtplib
@@ -9,26 +12,37 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from .models import OutboxMessage
 from .models.types import utcnow
 
 log = logging.getLogger(__name__)
+#: The session's messages added in this transaction, to enqueue once it commits.
 OUTBOX = "timebank_outbox"
 
 
 def queue(session: Session, to: str, subject: str, body: str) -> bool:
-    """Queue a message to send when the session commits. False when mail is switched off."""
+    """Write a message to the outbox, to send once the session commits. False when mail is
+    switched off."""
     if current_app.config["MAIL_BACKEND"] == "none":
         return False
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    session.info.setdefault(OUTBOX, []).append(message)
+    row = OutboxMessage(from_address=current_app.config["MAIL_FROM"], to_address=to, subject=subject[:300], body=body)
+    session.add(row)
+    session.info.setdefault(OUTBOX, []).append(row)
     return True
+
+
+def message_for(row: OutboxMessage) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = row.from_address
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    # One Message-ID per outbox row: a message sent again after a crash is the same message.
+    message["Message-ID"] = f"<outbox-{row.id}-{row.created_at:%Y%m%d%H%M%S}@timebank>"
+    message.set_content(row.body)
+    return message
 
 
 def sent_messages(app) -> list[EmailMessage]:
@@ -38,6 +52,8 @@ def sent_messages(app) -> list[EmailMessage]:
 
 def deliver(app, message: EmailMessage) -> None:
     backend = app.config["MAIL_BACKEND"]
+    if backend == "none":
+        return  # switched off since the message was written
     if backend == "memory":
         sent_messages(app).append(message)
     elif backend == "console":
@@ -47,27 +63,42 @@ def deliver(app, message: EmailMessage) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{utcnow():%Y%m%dT%H%M%S%f}.eml").write_bytes(bytes(message))
     elif backend == "smtp":
-        with smtplib.SMTP(app.config["MAIL_SERVER"], app.config["MAIL_PORT"], timeout=10) as smtp:
+        timeout = app.config.get("MAIL_SMTP_TIMEOUT", 10)
+        with smtplib.SMTP(app.config["MAIL_SERVER"], app.config["MAIL_PORT"], timeout=timeout) as smtp:
             if app.config["MAIL_USE_TLS"]:
                 smtp.starttls()
             if app.config["MAIL_USERNAME"]:
                 smtp.login(app.config["MAIL_USERNAME"], app.config["MAIL_PASSWORD"])
             smtp.send_message(message)
+    else:
+        raise RuntimeError(f"unknown MAIL_BACKEND {backend!r}")
+
+
+def is_permanent(error: Exception) -> bool:
+    """Whether the mail server refused this message for good (a 5xx about the recipients or
+    the content), so that trying again cannot help. Anything else (the server down, a timeout,
+    a 4xx, bad credentials) is worth another try."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
 @event.listens_for(Session, "after_commit")
 def _send_outbox(session):
     if session.in_nested_transaction():
         return  # a savepoint was released; the real transaction has not committed yet
-    messages = session.info.pop(OUTBOX, [])
-    if not messages:
+    rows = session.info.pop(OUTBOX, [])
+    # A row added inside a savepoint that was rolled back has no identity: it was never written.
+    ids = [identity[0] for identity in (inspect(row).identity for row in rows) if identity]
+    if not ids:
         return
-    app = current_app._get_current_object()
-    for message in messages:
+    from .tasks import enqueue
+
+    for message_id in ids:
         try:
-            deliver(app, message)
-        except OSError:  # a mail server being down must not undo or break the page
-            log.exception("could not send email to %s", message["To"])
+            enqueue("deliver_mail", message_id)
+        except Exception:  # the queue being down must not break the page: the sweep sends it
+            log.exception("could not enqueue email %s; the periodic sweep will send it", message_id)
 
 
 @event.listens_for(Session, "after_rollback")

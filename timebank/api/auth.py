@@ -2,23 +2,28 @@
 JavaScript, the signed-in session, whose writes must carry the CSRF token in `X-CSRFToken`.
 
 A token acts only within its scopes (read: every GET; write: every POST; reports: the report
-resource); the session may do whatever its person may. Each caller is rate limited per token
-and per person, in Flask-Limiter's storage (Redis in production), whichever endpoint it calls.
+resource); the session may do whatever its person may. When a token was last used is written
+with a write, or by a queued task after a read (a GET writes nothing). Each caller is rate
+limited per token and per person, in Flask-Limiter's storage (Redis in production), whichever
+endpoint it calls.
 """
+import logging
 import time
 from dataclasses import dataclass
 
-from flask import current_app, g, request
+from flask import after_this_request, current_app, g, request
 from flask_login import current_user
 from limits import parse
 
-from ..database import write_transaction
 from ..extensions import csrf, db, limiter
 from ..models import ApiToken, User
+from ..models.types import utcnow
 from ..services.tokens import needs_use_recorded, record_use, token_for_secret
+from ..tasks import enqueue
 from .problems import CsrfFailed, InsufficientScope, RateLimited, Unauthorized
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,24 @@ def _from_token(header: str, scope: str) -> Caller:
         raise InsufficientScope(required_scope=scope)
     if needs_use_recorded(token):
         if request.method in SAFE_METHODS:
-            with write_transaction(db.session):
-                record_use(db.session.get(ApiToken, token.id))
+            _record_use_later(token.id)
         else:
             record_use(token)  # committed with the write
     return Caller(db.session.get(User, token.user_id), token)
+
+
+def _record_use_later(token_id: int) -> None:
+    used_at = utcnow()
+
+    @after_this_request
+    def record(response):
+        # End this read's transaction first: another connection is about to write the row.
+        db.session.rollback()
+        try:
+            enqueue("record_token_use", token_id, used_at)
+        except Exception:  # noqa: BLE001  (when a token was last used is not worth failing a read)
+            log.exception("could not enqueue the last use of API token %s", token_id)
+        return response
 
 
 def _from_session() -> Caller:

@@ -46,8 +46,8 @@ def report(args, slug: str):
     """The community's reciprocity report for a period: the same figures, and the same privacy
     rules, as the report pages (funders see it with small cells suppressed)"""
     from ..metrics import get_report
-    from ..reports.access import viewable_community
-    from ..reports.periods import parse_period
+    from ..services.access import viewable_community
+    from ..services.report_periods import parse_period
 
     community, unsuppressed = viewable_community(caller().user, slug)
     period = parse_period({"from": args["from_"].isoformat(), "to": args["to"].isoformat()}, community.today())

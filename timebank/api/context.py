@@ -8,34 +8,30 @@ object's own community decides for requests about one object.
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..coordinate.context import coordinator_memberships
 from ..errors import NotFound
 from ..extensions import db
-from ..member.context import apply_auto_confirm
 from ..models import Account, Membership, MembershipStatus
-from ..services.members import account_memberships
+from ..services.access import account_memberships, by_slug, coordinator_memberships
 from ..services.people import member_account
 from .auth import caller
 from .problems import NotCoordinator
 
 
-def member_context(slug: str | None, *, auto_confirm: bool = False) -> tuple[Membership, Account]:
+def member_context(slug: str | None) -> tuple[Membership, Account]:
     """The caller's membership with an open time account in the community `slug` (or their
-    first), and that account."""
+    first), and that account. Nothing is written: exchanges past the auto-confirm days are
+    posted by the periodic job, not by a read."""
     memberships = account_memberships(caller().user.id)
-    membership = _pick(memberships, slug)
+    membership = by_slug(memberships, slug)
     if membership is None:
         raise NotFound(_("You have no time account in that community."))
-    account = member_account(membership.id)
-    if auto_confirm and apply_auto_confirm(membership.community, account.id):
-        membership, account = db.session.get(Membership, membership.id), db.session.get(Account, account.id)
-    return membership, account
+    return membership, member_account(membership.id)
 
 
 def coordinator_context(slug: str | None) -> Membership:
     """The caller's coordinator membership in `slug` (or their first)."""
     user_id = caller().user.id
-    membership = _pick(coordinator_memberships(user_id), slug)
+    membership = by_slug(coordinator_memberships(user_id), slug)
     if membership is not None:
         return membership
     if slug is not None and not _belongs(user_id, slug):
@@ -59,12 +55,6 @@ def my_memberships() -> list[Membership]:
             .order_by(Membership.id)
         )
     )
-
-
-def _pick(memberships: list[Membership], slug: str | None) -> Membership | None:
-    if slug is None:
-        return memberships[0] if memberships else None
-    return next((m for m in memberships if m.community.slug == slug), None)
 
 
 def _belongs(user_id: int, slug: str) -> bool:

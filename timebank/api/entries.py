@@ -9,7 +9,7 @@ from ..dates import parse_month
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Entry
-from ..services.coordination.corrections import entries_page, entry_view, reverse
+from ..services.corrections import entries_page, entry_view, reverse
 from .auth import caller
 from .context import coordinator_context, coordinator_in
 from .endpoints import reads, writes

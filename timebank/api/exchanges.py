@@ -6,15 +6,11 @@ from flask_smorest import Blueprint
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Account, Community, Exchange, ExchangeStatus
-from ..services.exchanges import (
-    account_label,
-    cancel_exchange,
-    confirm_exchange,
-    decline_exchange,
-    log_exchange,
-    pending_for,
-)
-from ..services.members import search_partners
+from ..services.exchanges.confirm import cancel_exchange, confirm_exchange, decline_exchange
+from ..services.exchanges.log import log_exchange
+from ..services.exchanges.pending import pending_for
+from ..services.exchanges.posting import account_label
+from ..services.people.profile import search_partners
 from .auth import caller
 from .context import member_context
 from .endpoints import reads, writes
@@ -39,7 +35,7 @@ EXCHANGE_ID = "<int(max=2147483647):exchange_id>"
 @bp.response(200, ExchangeListSchema)
 def pending(args):
     """Your pending exchanges in one community: those waiting for you, then those you logged"""
-    membership, account = member_context(args["community"], auto_confirm=True)
+    membership, account = member_context(args["community"])
     to_confirm, awaiting = pending_for(account.id)
     return {"items": [_dump(e, account.id) for e in (*to_confirm, *awaiting)]}
 

@@ -46,7 +46,7 @@ def statement(args):
     Pass `next_cursor` as `cursor` for the next (older) page; it is null on the last page.
     Pages are keyed by your account's posting sequence, so they do not shift as new entries come.
     """
-    membership, account = member_context(args["community"], auto_confirm=True)
+    membership, account = member_context(args["community"])
     page = statement_page(account.id, before=args["cursor"], limit=args["limit"])
     return {
         "community": membership.community,

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Membership
-from ..services.coordination.members import member_list, member_page
+from ..services.people.directory import member_list, member_page
 from .context import coordinator_context, coordinator_in
 from .endpoints import reads
 from .schemas.members import MemberArgs, MemberPageSchema, MemberSchema

@@ -6,7 +6,8 @@ from flask_smorest import Blueprint
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Community, GroupSession
-from ..services.coordination.sessions import SessionInput, record_session, session_detail, session_list
+from ..services.sessions.reading import session_detail, session_list
+from ..services.sessions.record import SessionInput, record_session
 from .context import coordinator_context, coordinator_in
 from .endpoints import reads, writes
 from .idempotency import submission_id

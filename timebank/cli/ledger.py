@@ -10,7 +10,7 @@ from ..extensions import db
 from ..ledger import verify as run_verify
 from ..ledger.export import BALANCE_COLUMNS, CSV_COLUMNS, balance_rows, journal_lines, posting_rows
 from ..services.communities import get_community, only_community
-from ..services.coordination.ledger_import import LedgerImportRejected, import_ledger, recorder_for
+from ..services.ledger_import import LedgerImportRejected, import_ledger, recorder_for
 from .errors import OneLineGroup, cli_errors
 
 #: Problems printed by `ledger import` before "and N more".

@@ -3,7 +3,7 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..services.communities import get_community, only_community
-from ..services.coordination.periods import close_month
+from ..services.periods import close_month
 from .errors import OneLineGroup, cli_errors, parse_month
 
 
@@ -20,6 +20,6 @@ def period():
 def close(month, slug):
     month = parse_month(month)
     community = get_community(slug) if slug else only_community()
-    sealed, _repeat = close_month(community, month, actor_id=None)
+    sealed = close_month(community, month, actor_id=None)
     db.session.commit()
     click.echo(f"Closed {month:%Y-%m} for {community.slug}: {sealed.entry_count} entries, seal {sealed.seal}")

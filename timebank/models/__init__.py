@@ -27,6 +27,7 @@ from .exchanges import Exchange, ExchangeStatus
 from .ledger import Account, AccountType, Confirmation, CoproductionStep, Entry, EntryKind, LadderRung, Posting
 from .listings import HelpOffer, Listing, ListingStatus, ListingType
 from .notifications import FormSubmission, Notification
+from .outbox import OutboxMessage, OutboxStatus, PeriodicRun
 from .people import ContactBy, KindChange, Membership, MembershipStatus, Role, User
 from .reports import AccountMonth, EntryMonth, FrozenReport, KindMonth, PairMonth
 
@@ -72,6 +73,9 @@ __all__ = [
     "MemberKind",
     "Membership",
     "Notification",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PeriodicRun",
     "MembershipStatus",
     "Posting",
     "ReportingPeriod",

@@ -3,6 +3,8 @@ import re
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from ...pagination import PAGE_SIZE
+
 #: Ids fit a 32-bit signed integer column on every database.
 ID_MAX = 2**31 - 1
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -50,7 +52,7 @@ class CommunityArgs(LoadSchema):
 
 class CursorArgs(CommunityArgs):
     cursor = QueryId(load_default=None, metadata={"description": "`next_cursor` of the previous page."})
-    limit = fields.Integer(load_default=25, validate=validate.Range(1, 100))
+    limit = fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(1, 100))
 
 
 class ProblemSchema(Schema):

@@ -1,0 +1,91 @@
+"""Periodic jobs: what happens because time passes.
+
+Each is `fn(now) -> str` registered with `@periodic(every_minutes=...)`; the queue runs it once
+per period across all workers and records what it returned. To add one (a reminder, a digest):
+write the function here or in a module of its own imported by `queue.init_tasks`, call the
+service that does the work with `now`, commit, and return a short line. Keep it idempotent, so
+that a run repeated after a crash does no harm.
+"""
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select
+
+from ..extensions import db
+from ..models import Community, Exchange, FormSubmission, IdempotencyRecord, OutboxMessage, OutboxStatus, PeriodicRun
+from ..services.exchanges.auto_confirm import auto_confirm_due, due_for_auto_confirm
+from .queue import periodic
+
+log = logging.getLogger(__name__)
+
+#: How long the record of periodic runs is kept (one row per job and period).
+RUNS_KEPT = timedelta(days=7)
+
+
+@periodic(every_minutes=15)
+def auto_confirm(now: datetime) -> str:
+    """Post every exchange past its community's auto-confirm days, one community per
+    transaction. A repeat posts nothing twice: each exchange posts under the ledger idempotency
+    key "exchange:<id>", and only a pending exchange is posted."""
+    return "; ".join(auto_confirm_communities(now=now)) or "no communities"
+
+
+def auto_confirm_communities(slugs: list[str] | None = None, *, now: datetime | None = None) -> list[str]:
+    """Run auto-confirm for these communities (default: all), committing each. One line per
+    community, as the CLI prints it."""
+    query = select(Community.id, Community.slug).order_by(Community.id)
+    if slugs is not None:
+        query = query.where(Community.slug.in_(slugs))
+    lines = []
+    for community_id, slug in db.session.execute(query).all():
+        community = db.session.get(Community, community_id)
+        try:
+            posted, failed = auto_confirm_due(community, now=now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("auto-confirm failed in %s", slug)
+            lines.append(f"{slug}: failed (see the log)")
+            continue
+        line = f"{slug}: {posted} posted"
+        if failed:
+            line += f", {failed} left pending (they would pass an account's limit; a coordinator can help)"
+        lines.append(line)
+    return lines
+
+
+def auto_confirm_account(community: Community, account_id: int) -> bool:
+    """Post one account's exchanges past the auto-confirm days now, in a transaction of their
+    own (a member's form does this before it acts, never a GET). Whether there were any."""
+    query = due_for_auto_confirm(community)
+    if query is None:
+        return False
+    mine = or_(Exchange.giver_account_id == account_id, Exchange.receiver_account_id == account_id)
+    if db.session.scalar(query.where(mine).with_only_columns(Exchange.id).limit(1)) is None:
+        return False
+    auto_confirm_due(community, account_id=account_id)
+    db.session.commit()
+    return True
+
+
+@periodic(every_minutes=1440)
+def purge_old_records(now: datetime) -> str:
+    """Delete what only guards against repeats once it is older than RETENTION_DAYS: handled
+    forms, API idempotency keys, sent mail; and periodic-run records after a week. Nothing in
+    the ledger, and no mail still waiting or failed."""
+    cutoff = now - timedelta(days=current_app.config["RETENTION_DAYS"])
+    counts = {
+        "form submissions": _delete(delete(FormSubmission).where(FormSubmission.created_at < cutoff)),
+        "idempotency keys": _delete(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)),
+        "sent emails": _delete(
+            delete(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at < cutoff)
+        ),
+        "periodic runs": _delete(delete(PeriodicRun).where(PeriodicRun.started_at < now - RUNS_KEPT)),
+    }
+    db.session.commit()
+    return ", ".join(f"{n} {what}" for what, n in counts.items())
+
+
+def _delete(statement) -> int:
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
