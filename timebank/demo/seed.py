@@ -30,9 +30,10 @@ from ..security import hash_password
 from ..services.communities import create_community, create_organisation_account, pot_account
 from ..services.people import add_membership, create_user
 from . import names
-from .coordination import pick_quiet, seed_coordination
+from .coordination import seed_coordination
 from .history import History
 from .people import cast, draw_ref, insert_members
+from .quiet import pick_quiet
 
 BATCH = 5000  # specs per post_entries call and per commit
 HISTORY_MONTHS = 7  # full months before the current one; the oldest is closed
@@ -78,28 +79,30 @@ def seed_demo(
     password: str,
     progress: Callable[[int], None] = lambda n: None,
     batch_size: int = BATCH,
+    now: datetime | None = None,
 ) -> Summary:
-    """Create the demo community and its history, committing as it goes."""
+    """Create the demo community and its history as of `now`, committing as it goes."""
     if demo_exists():
         raise DemoExists()
+    now = now or utcnow()
     rng = random.Random(seed)
     password_hash = hash_password(password)  # once: argon2 is slow on purpose
     community = create_community(names.COMMUNITY_SLUG, names.COMMUNITY_NAME, default_ceiling=MEMBER_CEILING)
-    today = community.today()
+    today = community.today(now)
     start = history_start(today)
     refs: set[str] = set()
 
-    coordinator = create_user(names.COORDINATOR_EMAIL, names.COORDINATOR_NAME, password_hash=password_hash)
+    coordinator = create_user(names.COORDINATOR_EMAIL, names.COORDINATOR_NAME, password_hash=password_hash, now=now)
     coordinating = add_membership(
-        coordinator, community, Role.COORDINATOR, "professional", joined_on=start, ref=draw_ref(rng, refs)
+        coordinator, community, Role.COORDINATOR, "professional", joined_on=start, ref=draw_ref(rng, refs), now=now
     )
-    funder = create_user(names.FUNDER_EMAIL, names.FUNDER_NAME, password_hash=password_hash)
-    add_membership(funder, community, Role.FUNDER, None, joined_on=start, ref=draw_ref(rng, refs))
-    health_centre = create_organisation_account(community.id, names.HEALTH_CENTRE, floor=None)
+    funder = create_user(names.FUNDER_EMAIL, names.FUNDER_NAME, password_hash=password_hash, now=now)
+    add_membership(funder, community, Role.FUNDER, None, joined_on=start, ref=draw_ref(rng, refs), now=now)
+    health_centre = create_organisation_account(community.id, names.HEALTH_CENTRE, floor=None, now=now)
     trust_floor = -max(100_000, TRUST_BUDGET * exchanges)
-    trust = create_organisation_account(community.id, names.MENTAL_HEALTH_TRUST, floor=trust_floor)
+    trust = create_organisation_account(community.id, names.MENTAL_HEALTH_TRUST, floor=trust_floor, now=now)
     people = cast(rng, members, start, today, refs)
-    insert_members(community, people, password_hash, utcnow())
+    insert_members(community, people, password_hash, now)
     db.session.commit()
     quiet = pick_quiet(rng, people, today)  # left out of the draws: they went quiet early on
     quiet_numbers = {p.number for p in quiet}
@@ -127,7 +130,7 @@ def seed_demo(
         total=exchanges,
         auto_confirm_days=community.auto_confirm_days or 0,
     )
-    closed = _post_history(history, batch_size, progress, community.id, coordinator.id)
+    closed = _post_history(history, batch_size, progress, community.id, coordinator.id, now)
     extra = seed_coordination(
         rng,
         community,
@@ -138,6 +141,7 @@ def seed_demo(
         open_from=history.open_from,
         refs=refs,
         password_hash=password_hash,
+        now=now,
     )
     db.session.commit()
     return Summary(
@@ -152,7 +156,8 @@ def seed_demo(
     )
 
 
-def _post_history(history: History, batch_size: int, progress, community_id: int, closer_id: int) -> date | None:
+def _post_history(history: History, batch_size: int, progress, community_id: int, closer_id: int,
+                  now: datetime) -> date | None:
     """Post the history in date order; flush at every month's end (so later months can reverse
     earlier entries) and close the oldest month as soon as its last entry is in."""
     buffer = []
@@ -160,7 +165,7 @@ def _post_history(history: History, batch_size: int, progress, community_id: int
     def flush():
         if buffer:
             last = max(spec.occurred_on for spec in buffer)
-            results = post_entries(buffer, now=_evening_of(last))
+            results = post_entries(buffer, now=min(_evening_of(last), now))
             db.session.commit()
             history.remember(buffer, results)
             progress(len(buffer))
@@ -172,8 +177,9 @@ def _post_history(history: History, batch_size: int, progress, community_id: int
             flush()
             if closed is None:
                 closing = datetime.combine(day + timedelta(days=2), time(10), UTC)
-                close_period(community_id, first_month, closed_by_id=closer_id, now=min(closing, utcnow()))
-                metrics.freeze_closed(db.session.get(Community, community_id), first_month, now=min(closing, utcnow()))
+                closing = min(closing, now)
+                close_period(community_id, first_month, closed_by_id=closer_id, now=closing)
+                metrics.freeze_closed(db.session.get(Community, community_id), first_month, now=closing)
                 db.session.commit()
                 closed, history.open_from = first_month, next_month(first_month)
         for spec in history.entries(day, quota):
@@ -185,5 +191,5 @@ def _post_history(history: History, batch_size: int, progress, community_id: int
 
 
 def _evening_of(day: date) -> datetime:
-    """When entries dated up to `day` were recorded: that evening, or now if that is to come."""
-    return min(datetime.combine(day, time(20), UTC), utcnow())
+    """When entries dated up to `day` were recorded: that evening (the caller keeps it to now)."""
+    return datetime.combine(day, time(20), UTC)
