@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install install-dev translations messages lint serve seed clean
+.PHONY: run test test-fast install install-dev translations messages lint serve seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,11 +32,15 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract --mapping babel.cfg --keywords _l --output timebank/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update --input-file timebank/translations/messages.pot --output-dir timebank/translations --no-fuzzy-matching
 
-# Migrate, seed the demo community on the first run, print the logins, and serve with gunicorn.
+# Migrate, seed the demo community on the first run, print the logins, and serve with gunicorn
+# beside a task worker (mail, auto-confirm, purges). Ctrl-C, or gunicorn stopping, stops both:
+# the trap ends the worker, which a non-interactive shell starts deaf to Ctrl-C.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --if-empty
-	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	@echo "Serving on http://127.0.0.1:$(PORT) with a task worker (Ctrl-C stops both)"
+	@$(FLASK) tasks worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
 
 lint: $(VENV)/.installed-dev
@@ -44,6 +48,11 @@ lint: $(VENV)/.installed-dev
 
 test: install-dev lint
 	$(BIN)/pytest
+
+# The quick loop while working: the unit and integration tests on SQLite only (`make test` runs
+# everything: both databases, the pages and the browser).
+test-fast: install-dev lint
+	$(BIN)/pytest tests/unit tests/integration --backend sqlite
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

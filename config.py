@@ -1,7 +1,10 @@
 """Configuration classes. This is the only module that reads the environment.
 
 `create_app()` picks the class named by TIMEBANK_ENV (development, testing, production)
-unless it is given a config object.
+unless it is given a config object. Importing this module reads nothing and writes nothing: a
+setting that comes from the environment is an `Env`, read when the app is made (when
+`create_app()` copies the class into `app.config`), so a test or a script can set the
+environment first, and subclass a class to override any setting.
 """
 import os
 import secrets
@@ -9,6 +12,28 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class Env:
+    """A setting read from environment variable `name` each time it is looked up. An unset or
+    empty variable gives `default` (called, if it is callable, only then); `parse` turns the
+    text into the value."""
+
+    def __init__(self, name: str, default=None, parse=None):
+        self.name, self.default, self.parse = name, default, parse
+
+    def read(self):
+        value = os.environ.get(self.name)
+        if value:
+            return self.parse(value) if self.parse else value
+        return self.default() if callable(self.default) else self.default
+
+    def __get__(self, instance, owner):
+        return self.read()
+
+
+def _flag(value: str) -> bool:
+    return value == "1"
 
 
 def _default_database_url() -> str:
@@ -27,11 +52,13 @@ def _development_secret_key() -> str:
 
 class Config:
     ENV_NAME = "base"
-    SECRET_KEY = os.environ.get("SECRET_KEY") or None
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
+    SECRET_KEY = Env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = Env("DATABASE_URL", _default_database_url)
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # SQLite: milliseconds a writer waits for the write lock before giving up.
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # SQLite: FULL syncs every commit to disk, so an acknowledged exchange survives power loss.
+    SQLITE_SYNCHRONOUS = "FULL"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -44,43 +71,63 @@ class Config:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    RATELIMIT_STORAGE_URI = Env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     # The JSON API: one budget per token, and one per person across all their tokens and session.
     API_RATE_LIMIT_TOKEN = "300 per minute"
     API_RATE_LIMIT_USER = "600 per minute"
 
-    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD") or "timebank-demo"
+    DEMO_PASSWORD = Env("DEMO_PASSWORD", "timebank-demo")
 
     # Email for notifications. MAIL_BACKEND: "none", "console" (log it), "file" (one .eml file
     # per message in MAIL_FILE_DIR), "memory" (kept for tests) or "smtp".
-    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or "none"
-    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or str(INSTANCE_DIR / "mail")
-    MAIL_SERVER = os.environ.get("MAIL_SERVER") or "localhost"
-    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 25)
-    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
-    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS") == "1"
-    MAIL_FROM = os.environ.get("MAIL_FROM") or "Timebank <timebank@localhost>"
+    MAIL_BACKEND = Env("MAIL_BACKEND", "none")
+    MAIL_FILE_DIR = Env("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    MAIL_SERVER = Env("MAIL_SERVER", "localhost")
+    MAIL_PORT = Env("MAIL_PORT", 25, int)
+    MAIL_USERNAME = Env("MAIL_USERNAME")
+    MAIL_PASSWORD = Env("MAIL_PASSWORD")
+    MAIL_USE_TLS = Env("MAIL_USE_TLS", False, _flag)
+    MAIL_FROM = Env("MAIL_FROM", "Timebank <timebank@localhost>")
+    # The email outbox: a message that could not be sent is tried again after MAIL_RETRY_SECONDS,
+    # doubling each time up to MAIL_RETRY_MAX_SECONDS, and given up (kept, shown as failed by
+    # `flask mail outbox`) after MAIL_MAX_ATTEMPTS tries or a permanent refusal.
+    MAIL_RETRY_SECONDS = 30
+    MAIL_RETRY_MAX_SECONDS = 3600
+    MAIL_MAX_ATTEMPTS = 60
+    MAIL_SMTP_TIMEOUT = 10
+
+    # The task queue (Huey): "sqlite:///path" (the embedded default, beside the database in
+    # instance/) or "redis://host:port/db" in production, shared by every app server and worker.
+    TASK_QUEUE_URL = Env("TASK_QUEUE_URL", f"sqlite:///{INSTANCE_DIR / 'tasks.sqlite'}")
+    # True runs each task at once, in the process that enqueues it (tests).
+    TASK_QUEUE_IMMEDIATE = False
+    # Days kept of what only guards against repeats (handled forms, API idempotency keys, sent
+    # mail, periodic-run records) before the daily purge removes it.
+    RETENTION_DAYS = Env("RETENTION_DAYS", 90, int)
 
 
 class Development(Config):
     ENV_NAME = "development"
-    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or "file"
-    SECRET_KEY = Config.SECRET_KEY or _development_secret_key()
+    MAIL_BACKEND = Env("MAIL_BACKEND", "file")
+    # Written to instance/ the first time a development app is made without SECRET_KEY.
+    SECRET_KEY = Env("SECRET_KEY", _development_secret_key)
 
 
 class Testing(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-only-secret"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_SQLITE_URL") or "sqlite://"
+    SQLALCHEMY_DATABASE_URI = Env("TEST_SQLITE_URL", "sqlite://")
     # Tests that exercise CSRF switch it back on.
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     SQLITE_BUSY_TIMEOUT_MS = 30000
+    # Test databases are thrown away: a commit need not wait for the disk.
+    SQLITE_SYNCHRONOUS = "NORMAL"
     MAIL_BACKEND = "memory"
+    TASK_QUEUE_IMMEDIATE = True
     # argon2id (time cost, memory KiB): cheap for tests only; None means the library's defaults.
     ARGON2_COST = (1, 1024)
 
@@ -88,7 +135,8 @@ class Testing(Config):
 class Production(Config):
     ENV_NAME = "production"
     # Several app servers share one set of rate-limit counters (DESIGN.md, Scale).
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "redis://127.0.0.1:6379/0"
+    RATELIMIT_STORAGE_URI = Env("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    TASK_QUEUE_URL = Env("TASK_QUEUE_URL", "redis://127.0.0.1:6379/1")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
@@ -105,11 +153,23 @@ def config_from_env() -> type[Config]:
         raise RuntimeError(f"TIMEBANK_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
 
 
-# Settings for the test suite and benchmarks (read here so no other module touches os.environ).
-TEST_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
-REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
-REQUIRE_LEDGER_TOOLS = os.environ.get("REQUIRE_LEDGER_TOOLS") == "1"
-REQUIRE_REDIS = os.environ.get("REQUIRE_REDIS") == "1"
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/15"
-CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+# Settings for the test suite and benchmarks (read here so no other module touches os.environ),
+# looked up as `config.TEST_POSTGRES_URL` and read then, through the module's __getattr__.
+SUITE_SETTINGS = {
+    "TEST_POSTGRES_URL": Env("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+    "REQUIRE_POSTGRES": Env("REQUIRE_POSTGRES", False, _flag),
+    "REQUIRE_BROWSER": Env("REQUIRE_BROWSER", False, _flag),
+    "REQUIRE_LEDGER_TOOLS": Env("REQUIRE_LEDGER_TOOLS", False, _flag),
+    "REQUIRE_REDIS": Env("REQUIRE_REDIS", False, _flag),
+    "TEST_REDIS_URL": Env("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    "CHROMIUM_PATH": Env("CHROMIUM_PATH", "/usr/bin/chromium"),
+    # Examples per report-figure property test (tests/integration/test_metrics_properties.py).
+    "METRICS_EXAMPLES": Env("METRICS_EXAMPLES", 25, int),
+}
+
+
+def __getattr__(name: str):
+    try:
+        return SUITE_SETTINGS[name].read()
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

@@ -96,7 +96,7 @@ def add_member_activity(url: str) -> dict:
     from timebank import create_app
     from timebank.extensions import db
     from timebank.models import Account, ActivityCategory, Membership, User
-    from timebank.services.exchanges import log_exchange
+    from timebank.services.exchanges.log import log_exchange
     from timebank.services.listings import create_listing
 
     app = create_app(type("Bench", (config.Production,), {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY}))

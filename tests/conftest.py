@@ -1,38 +1,129 @@
-"""Fixtures in the style of flaskr: `app`, `client`, `runner`, `auth`, and factories.
+"""Fixtures in the style of flaskr: `app`, `client`, `runner`, `auth`, and factories; and the
+test suite's one clock.
 
-Every database is built by the Alembic migrations, never by create_all. A template database is
-migrated once per run and copied for each test (a file copy on SQLite, CREATE DATABASE ...
-TEMPLATE on PostgreSQL); each test's database is dropped afterwards. Tests that take `app`
-run on SQLite and on PostgreSQL; PostgreSQL is skipped only when unreachable, and
-REQUIRE_POSTGRES=1 turns that skip into a failure.
+Every database is built by the Alembic migrations, never by create_all. Per backend, a template
+is migrated once per run, and one copy of it serves every test that can roll back: the test runs
+on one connection inside a transaction that is rolled back at its end, and the session is joined
+to it with `join_transaction_mode="create_savepoint"`, so that the code's own `commit()` commits
+only a savepoint (SQLAlchemy's "Joining a Session into an External Transaction"). On PostgreSQL
+each such commit also runs the deferred constraint triggers (`SET CONSTRAINTS ALL IMMEDIATE`),
+as a real COMMIT would. One app per backend serves those tests; its config and sent mail are
+put back after each.
+
+Every session shares the test's one connection, and a savepoint nests inside any still open:
+a test that needs real commits (threads, several connections, a subprocess, backup and restore,
+migrations, a task that commits in a session of its own which the test's `rollback()` must not
+undo) is marked `@pytest.mark.real_commits` and gets a fresh copy of the template and an app of
+its own, dropped afterwards; so do `sqlite_app`, `postgresql_app` and `database_url`.
+
+Tests that take `app` run on SQLite and on PostgreSQL (`--backend sqlite` keeps one);
+PostgreSQL is skipped only when unreachable, and REQUIRE_POSTGRES=1 turns that skip into a
+failure.
+
+The clock: `TODAY` is read once per run, and `months_ago(n, day)` counts from it, for module
+constants; tests take `today`, `now` (this test's instant, in UTC) or `clock` (a callable, for
+comparing with what the app has just stamped) as fixtures. No test module reads the clock itself.
 """
+import os
 import shutil
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import create_engine, text
+from flask import globals as flask_globals
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import scoped_session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 import config
 from timebank import create_app
 from timebank.extensions import db
+from timebank.mail import sent_messages
 from timebank.services.communities import create_community
 from timebank.services.people import add_membership, create_user, member_account
 
 PASSWORD = "correct horse battery"
+BACKENDS = ("sqlite", "postgresql")
+
+# -- the clock ------------------------------------------------------------------------------
+
+#: The run's today: the one place a test reads the date.
+TODAY = date.today()
 
 
-def _testing_config(url: str, **overrides):
+def utc_now() -> datetime:
+    """The real time, for the `now` and `clock` fixtures."""
+    return datetime.now(UTC)
+
+
+def months_ago(n: int, day: int = 1) -> date:
+    """Day `day` of the month `n` months before TODAY's."""
+    index = TODAY.year * 12 + TODAY.month - 1 - n
+    return date(index // 12, index % 12 + 1, day)
+
+
+@pytest.fixture
+def today() -> date:
+    return TODAY
+
+
+@pytest.fixture
+def now() -> datetime:
+    """This test's instant (UTC), taken as it starts."""
+    return utc_now()
+
+
+@pytest.fixture
+def clock():
+    """clock() -> the time now (UTC): for a bound on what the app stamped during the test."""
+    return utc_now
+
+
+# -- options and markers -------------------------------------------------------------------
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--backend", action="append", choices=BACKENDS,
+        help="run the database tests on this backend only (repeatable; default: both)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    chosen = config.getoption("backend")
+    if not chosen:
+        return
+    others = {b for b in BACKENDS if b not in chosen}
+    # By parameter or name, and sqlite_app and postgresql_app tests, particular to one backend.
+    fixtures = {f"{b}_{kind}" for b in others for kind in ("app", "databases")}
+
+    def on_another(item) -> bool:
+        return any(b in item.name for b in others) or bool(fixtures & set(getattr(item, "fixturenames", ())))
+
+    kept = [item for item in items if not on_another(item)]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
+# -- databases -------------------------------------------------------------------------------
+
+
+def config_for(url: str, **overrides):
+    """The Testing config class on database `url`, with settings overridden. (Not named
+    test..., which pytest would collect from a module that imports it.)"""
     return type("TestConfig", (config.Testing,), {"SQLALCHEMY_DATABASE_URI": url, **overrides})
+
+
+_testing_config = config_for  # its old name
 
 
 def _migrate(url: str) -> None:
     from flask_migrate import upgrade
 
-    app = create_app(_testing_config(url))
+    app = create_app(config_for(url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -53,8 +144,6 @@ class SqliteDatabases:
         path = make_url(url).database
         for suffix in ("", "-wal", "-shm"):
             try:
-                import os
-
                 os.remove(path + suffix)
             except FileNotFoundError:
                 pass
@@ -105,18 +194,127 @@ def postgresql_databases():
         if config.REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) but unreachable: {error}")
         pytest.skip(f"PostgreSQL unreachable: {error}")
+    finally:
+        probe.dispose()
     databases = PostgresDatabases()  # anything failing from here on is an error, not a skip
     yield databases
     databases.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def backend(request):
     return request.param
 
 
+def _shared_app(databases):
+    """One app on one copy of the template, for every test of the run that rolls back."""
+    url = databases.create()
+    app = create_app(config_for(url))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_shared_app(sqlite_databases):
+    yield from _shared_app(sqlite_databases)
+
+
+@pytest.fixture(scope="session")
+def postgresql_shared_app(postgresql_databases):
+    yield from _shared_app(postgresql_databases)
+
+
+def _app_context_id() -> int:
+    return id(flask_globals.app_ctx._get_current_object())
+
+
+def _run_deferred_checks(connection, name, context):
+    """A savepoint stands in for COMMIT: run the deferred constraint triggers now, as COMMIT
+    would, then defer them again for the next transaction. When they refuse, undo what the
+    savepoint holds and raise, as a refused COMMIT would."""
+    try:
+        connection.exec_driver_sql("SET CONSTRAINTS ALL IMMEDIATE")
+    except DBAPIError:
+        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {name}")
+        raise
+    connection.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
+
+
+class RolledBack:
+    """The shared app's database for one test: one connection, one transaction rolled back at
+    the end, and `db.session` (every app context's) joined to it through savepoints."""
+
+    def __init__(self, app):
+        self.app = app
+        with app.app_context():
+            self.connection = db.engine.connect()
+        self.transaction = self.connection.begin()
+        if self.connection.dialect.name == "postgresql":
+            event.listen(self.connection, "release_savepoint", _run_deferred_checks)
+        self.config = dict(app.config)
+        self.saved_session = db.session
+        factory = sessionmaker(bind=self.connection, join_transaction_mode="create_savepoint")
+        db.session = scoped_session(factory, scopefunc=_app_context_id)
+
+    def close(self) -> None:
+        for session in list(db.session.registry.registry.values()):  # any app context's left open
+            session.close()
+        db.session = self.saved_session
+        if self.transaction.is_active:
+            self.transaction.rollback()
+        self.connection.close()
+        self.app.config.clear()
+        self.app.config.update(self.config)
+        sent_messages(self.app).clear()  # what the "memory" mail backend kept
+        huey = self.app.extensions.get("huey")
+        if huey is not None:
+            huey.flush()  # tasks scheduled for later in immediate mode's memory storage
+
+
+class Database:
+    """This test's database and the apps built on it (`make_app`)."""
+
+    def __init__(self, url: str, app, rolled_back: RolledBack | None = None):
+        self.url, self.app, self.rolled_back = url, app, rolled_back
+        self.extra_apps = []
+
+    def make_app(self, **overrides):
+        if not overrides:
+            return self.app
+        app = create_app(config_for(self.url, **overrides))
+        self.extra_apps.append(app)
+        return app
+
+    def close(self, apps_of_own) -> None:
+        if self.rolled_back is not None:
+            self.rolled_back.close()
+        for app in [*apps_of_own, *self.extra_apps]:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+@pytest.fixture
+def database(request, backend):
+    """The database `app`, `make_app` and the factories use: the shared one rolled back, or a
+    fresh one for a test marked `real_commits`."""
+    if request.node.get_closest_marker("real_commits"):
+        url = request.getfixturevalue("database_url")
+        database = Database(url, create_app(config_for(url)))
+        yield database
+        database.close([database.app])
+    else:
+        app = request.getfixturevalue(f"{backend}_shared_app")
+        database = Database(app.config["SQLALCHEMY_DATABASE_URI"], app, RolledBack(app))
+        yield database
+        database.close([])
+
+
 @pytest.fixture
 def database_url(request, backend):
+    """A fresh database of this test's own (a copy of the template), dropped afterwards."""
     databases = request.getfixturevalue(f"{backend}_databases")
     url = databases.create()
     yield url
@@ -124,25 +322,15 @@ def database_url(request, backend):
 
 
 @pytest.fixture
-def make_app(database_url):
-    """Build an app on this test's database, with config overrides."""
-    apps = []
-
-    def make(**overrides):
-        app = create_app(_testing_config(database_url, **overrides))
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+def make_app(database):
+    """make_app(**overrides): an app on this test's database (the test's own app when there
+    are no overrides). An app with overrides shares the test's transaction."""
+    return database.make_app
 
 
 @pytest.fixture
-def app(make_app):
-    app = make_app()
+def app(database):
+    app = database.app
     with app.app_context():
         yield app
         db.session.rollback()
@@ -150,7 +338,7 @@ def app(make_app):
 
 def _app_on(databases):
     url = databases.create()
-    app = create_app(_testing_config(url))
+    app = create_app(config_for(url))
     with app.app_context():
         yield app
         db.session.rollback()
@@ -161,13 +349,15 @@ def _app_on(databases):
 
 @pytest.fixture
 def sqlite_app(sqlite_databases):
-    """An app on SQLite only, for what is particular to SQLite."""
+    """An app on SQLite only, on a fresh database with real commits, for what is particular to
+    SQLite."""
     yield from _app_on(sqlite_databases)
 
 
 @pytest.fixture
 def postgresql_app(postgresql_databases):
-    """An app on PostgreSQL only, for what is particular to PostgreSQL (row locks, triggers)."""
+    """An app on PostgreSQL only, on a fresh database with real commits, for what is particular
+    to PostgreSQL (row locks, triggers, concurrency)."""
     yield from _app_on(postgresql_databases)
 
 

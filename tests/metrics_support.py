@@ -11,6 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from conftest import months_ago
+
 from timebank.extensions import db
 from timebank.ledger import EntrySpec, PostingSpec, post_entry, reverse_entry
 from timebank.models import Confirmation, Role
@@ -23,12 +25,6 @@ PASSWORD = "correct horse battery"
 TOLERANCE = 5.001e-5
 _people = itertools.count(1)
 _communities = itertools.count(1)
-
-
-def months_ago(n: int, day: int = 1) -> date:
-    today = date.today()
-    index = today.year * 12 + today.month - 1 - n
-    return date(index // 12, index % 12 + 1, day)
 
 
 #: The report period used by most hand-built tests: two whole months that ended last month

@@ -1,23 +1,30 @@
 """Engine settings that the ledger's durability and concurrency rules depend on.
 
-SQLite: WAL, synchronous=FULL (an acknowledged exchange survives power loss), a busy timeout,
+SQLite: WAL, synchronous=FULL (an acknowledged exchange survives power loss; SQLITE_SYNCHRONOUS
+may say NORMAL, which only the test suite does), a busy timeout,
 foreign keys on, and write transactions that begin IMMEDIATE so that two writers queue for the
 write lock instead of failing half way. Reads in a GET request begin DEFERRED so that pages do
-not queue behind each other. PostgreSQL needs nothing here: the ledger core locks accounts.
+not queue behind each other (a GET writes nothing). A task sets `g.write_transaction` in its own
+app context, so that it begins IMMEDIATE even when it runs inline in a GET (immediate mode, in
+tests). PostgreSQL needs nothing here: the ledger core locks accounts.
 """
-from contextlib import contextmanager
-
 from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: FULL syncs each commit to disk; NORMAL (in WAL mode) may lose the last commits on power loss,
+#: never corrupt the file: good enough for throwaway test databases, never for the ledger.
+SYNCHRONOUS_MODES = ("FULL", "EXTRA", "NORMAL")
 
 
 def configure_engine(engine: Engine, config) -> None:
     if engine.dialect.name != "sqlite":
         return
     busy_ms = int(config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
+    synchronous = config.get("SQLITE_SYNCHRONOUS", "FULL")
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise RuntimeError(f"SQLITE_SYNCHRONOUS must be one of {', '.join(SYNCHRONOUS_MODES)}, not {synchronous!r}")
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, connection_record):
@@ -26,7 +33,7 @@ def configure_engine(engine: Engine, config) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
@@ -41,20 +48,3 @@ def begin_mode() -> str:
     if has_request_context() and request.method in READ_ONLY_METHODS:
         return "DEFERRED"
     return "IMMEDIATE"
-
-
-@contextmanager
-def write_transaction(session):
-    """Run a write inside a page view (a GET) in a transaction of its own that holds the write
-    lock from its start, then commit it. On SQLite a GET's transaction begins DEFERRED, and a
-    read transaction cannot safely become a writer; on PostgreSQL this is just a transaction."""
-    session.commit()  # end the read transaction the request may have begun
-    g.write_transaction = True
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        g.write_transaction = False

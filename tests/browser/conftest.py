@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, _testing_config
+from conftest import PASSWORD, config_for
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -29,7 +29,7 @@ from timebank.ledger.core import post_entry
 from timebank.ledger.rules import exchange
 from timebank.models import ActivityCategory
 from timebank.services.communities import create_community, get_community
-from timebank.services.exchanges import log_exchange
+from timebank.services.exchanges.log import log_exchange
 from timebank.services.listings import create_listing
 from timebank.services.people import add_membership, create_user, member_account
 
@@ -162,7 +162,7 @@ def add_person(community, email: str, name: str, role: str = "member", kind: str
 @pytest.fixture(scope="session")
 def live_server(sqlite_databases):
     url = sqlite_databases.create()
-    app = create_app(_testing_config(url, WTF_CSRF_ENABLED=True))
+    app = create_app(config_for(url, WTF_CSRF_ENABLED=True))
     with app.app_context():
         community = create_community("riverside", "Riverside Timebank")
         ids = _seed(community)

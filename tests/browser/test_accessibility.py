@@ -2,9 +2,10 @@
 sideways scrolling at 320 px, tap targets of at least 44x44 CSS px, working without JavaScript,
 and a page weight under 20 KB gzipped."""
 import gzip
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
+from conftest import TODAY
 from playwright.sync_api import expect
 
 from .conftest import (
@@ -68,7 +69,7 @@ def open_log_search(page, server):
 def open_log_with_errors(page, server):
     member_page("/log")(page, server)
     fill_log_form(page, quick="Another length of time", hours=0, minutes=0,
-                  occurred_on=date.today() + timedelta(days=30), note="Weeding")
+                  occurred_on=TODAY + timedelta(days=30), note="Weeding")
     page.get_by_role("button", name="Continue").click()
     page.wait_for_selector(".error-summary")
 

@@ -15,11 +15,11 @@ from timebank.ledger import verify
 from timebank.models import Entry, GroupSession, Match, Membership, Posting, User
 from timebank.models.coordination import SessionPayer
 from timebank.models.ledger import Confirmation, EntryKind
+from timebank.services.brokering.matches import introduce
 from timebank.services.communities import create_organisation_account, get_community
-from timebank.services.coordination.brokering import introduce
-from timebank.services.coordination.sessions import SessionInput, record_session
 from timebank.services.listings import create_listing
 from timebank.services.people import add_membership, create_user, member_account
+from timebank.services.sessions.record import SessionInput, record_session
 
 from .conftest import (
     PASSWORD,

@@ -13,7 +13,7 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
-from conftest import _testing_config
+from conftest import config_for
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 
@@ -28,7 +28,7 @@ DEMO = ["demo", "seed", "--members", "8", "--exchanges", "80", "--seed", "4"]
 
 @contextmanager
 def app_on(url):
-    app = create_app(_testing_config(url))
+    app = create_app(config_for(url))
     with app.app_context():
         try:
             yield app
@@ -274,7 +274,7 @@ def test_create_never_overwrites_and_the_sqlite_format_is_for_sqlite(databases, 
 
 def test_sqlite_backup_while_another_connection_writes_is_consistent(databases, tmp_path):
     source = databases.seeded("sqlite")
-    app = create_app(_testing_config(source))
+    app = create_app(config_for(source))
     stop, posted, failures = threading.Event(), [], []
 
     def writer():

@@ -2,6 +2,7 @@
 from datetime import date
 
 import pytest
+from conftest import TODAY
 from sqlalchemy import select
 
 from timebank.extensions import db
@@ -19,6 +20,10 @@ COMMANDS = [
     ["users", "create"],
     ["exchanges", "auto-confirm"],
     ["demo", "seed"],
+    ["mail", "outbox"],
+    ["tasks", "worker"],
+    ["tasks", "run"],
+    ["tasks", "runs"],
 ]
 
 
@@ -31,7 +36,7 @@ def one_line_error(result) -> str:
 
 
 def months_ago(n: int) -> date:
-    today = date.today()
+    today = TODAY
     month = today.month - n
     return date(today.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
 
@@ -130,7 +135,7 @@ def test_period_close_needs_no_community_when_there_is_one(runner, community):
 @pytest.mark.parametrize(
     "month, message",
     [
-        (lambda: f"{date.today():%Y-%m}", "only after it has ended"),
+        (lambda: f"{TODAY:%Y-%m}", "only after it has ended"),
         (lambda: f"{months_ago(-2):%Y-%m}", "only after it has ended"),
         (lambda: "2026-13", "is not a month written YYYY-MM"),
         (lambda: "last month", "is not a month written YYYY-MM"),

@@ -1,17 +1,41 @@
 """Durability and write-lock settings the ledger relies on (timebank/database.py)."""
 import threading
 
+import pytest
 from sqlalchemy import text
 
+import config
+from timebank import create_app
 from timebank.database import begin_mode
 from timebank.extensions import db
 
 
-def test_sqlite_connections_use_wal_full_sync_busy_timeout_and_foreign_keys(sqlite_app):
+def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(sqlite_app):
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-    assert db.session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+    assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL: the tests' own setting
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == sqlite_app.config["SQLITE_BUSY_TIMEOUT_MS"]
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+@pytest.mark.parametrize("environment", [config.Production, config.Development])
+def test_production_and_development_sync_every_commit_to_disk(environment, sqlite_databases, tmp_path):
+    """synchronous=FULL: an acknowledged exchange survives power loss. Only the tests relax it."""
+    url = sqlite_databases.create()
+    settings = type("Durable", (environment,), {
+        "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x" * 32, "RATELIMIT_ENABLED": False,
+        "TASK_QUEUE_URL": f"sqlite:///{tmp_path / 'tasks.sqlite'}",
+    })
+    app = create_app(settings)
+    try:
+        with app.app_context():
+            assert db.session.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+            assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            db.session.rollback()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        sqlite_databases.drop(url)
 
 
 def test_writes_begin_immediate_and_page_views_deferred(app):

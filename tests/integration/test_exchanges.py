@@ -10,16 +10,11 @@ from timebank.extensions import db
 from timebank.ledger import close_period, verify
 from timebank.mail import sent_messages
 from timebank.models import Confirmation, Entry, ExchangeStatus, Notification
-from timebank.models.types import utcnow
 from timebank.services.communities import create_organisation_account
-from timebank.services.exchanges import (
-    auto_confirm_due,
-    cancel_exchange,
-    confirm_exchange,
-    decline_exchange,
-    log_exchange,
-    pending_for,
-)
+from timebank.services.exchanges.auto_confirm import auto_confirm_due
+from timebank.services.exchanges.confirm import cancel_exchange, confirm_exchange, decline_exchange
+from timebank.services.exchanges.log import log_exchange
+from timebank.services.exchanges.pending import pending_for
 
 
 @pytest.fixture
@@ -176,14 +171,14 @@ def test_confirming_past_a_limit_is_refused_and_stays_pending(app, make_member):
     assert exchange.status == ExchangeStatus.PENDING and entries() == 0
 
 
-def test_auto_confirm_posts_exchanges_past_the_community_days(app, community, make_member):
+def test_auto_confirm_posts_exchanges_past_the_community_days(app, community, make_member, now):
     a, a_account = make_member()
     b, b_account = make_member()
     c, c_account = make_member(floor=0)
     old, _ = log(a, b_account, minutes=60)
     too_poor, _ = log(a, c_account, minutes=60)
     fresh, _ = log(b, a_account, minutes=15)
-    later = utcnow() + timedelta(days=community.auto_confirm_days, minutes=1)
+    later = now + timedelta(days=community.auto_confirm_days, minutes=1)
     fresh.created_at = later - timedelta(days=1)
     posted, failed = auto_confirm_due(community, now=later)
     db.session.commit()
@@ -218,11 +213,11 @@ def test_time_with_an_organisation_is_confirmed_by_a_coordinator(app, community,
     assert exchange.status == ExchangeStatus.POSTED
 
 
-def test_auto_confirm_command_posts_what_is_due(app, runner, community, make_member):
+def test_auto_confirm_command_posts_what_is_due(app, runner, community, make_member, now):
     a, _ = make_member()
     _, b_account = make_member()
     exchange, _ = log(a, b_account, minutes=60)
-    exchange.created_at = utcnow() - timedelta(days=community.auto_confirm_days + 1)
+    exchange.created_at = now - timedelta(days=community.auto_confirm_days + 1)
     db.session.commit()
     result = runner.invoke(args=["exchanges", "auto-confirm"])
     assert result.exit_code == 0, result.output

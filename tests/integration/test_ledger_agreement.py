@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from datetime import date
 
 import pytest
+from conftest import TODAY
 from sqlalchemy import func, select
 
 import config
@@ -25,7 +26,7 @@ SECRET_NOTE = "Mrs Example's memory clinic appointment"
 
 
 def months_ago(n: int, day: int = 15) -> date:
-    today = date.today()
+    today = TODAY
     index = today.year * 12 + today.month - 1 - n
     return date(index // 12, index % 12 + 1, day)
 

@@ -16,6 +16,7 @@ import traceback
 from datetime import date
 
 import pytest
+from conftest import TODAY
 from sqlalchemy import func, select
 
 from timebank import ledger
@@ -24,11 +25,14 @@ from timebank.extensions import db
 from timebank.ledger import EntrySpec, PostingSpec, exchange
 from timebank.models import Account, Entry, ReportingPeriod
 
+# Threads and several connections: each test needs a database of its own, committed for real.
+pytestmark = pytest.mark.real_commits
+
 SIZES = {"postgresql": (8, 50), "sqlite": (4, 20)}  # threads, entries per thread
 
 
 def months_ago(n: int, day: int = 15) -> date:
-    today = date.today()
+    today = TODAY
     index = today.year * 12 + today.month - 1 - n
     return date(index // 12, index % 12 + 1, day)
 
@@ -76,11 +80,11 @@ def assert_verified():
     assert not failures, failures
 
 
-def test_concurrent_writers_on_hot_accounts_keep_every_invariant(app, backend, community, make_member):
+def test_concurrent_writers_on_hot_accounts_keep_every_invariant(app, backend, community, make_member, today):
     threads, per_thread = SIZES[backend]
     accounts = [make_member(floor=-120, ceiling=240)[1].id for _ in range(4)]
     community_id = community.id
-    days = [months_ago(2), months_ago(1), date.today().replace(day=1)]
+    days = [months_ago(2), months_ago(1), today.replace(day=1)]
     release_main_session()
 
     def work(i):

@@ -4,6 +4,7 @@ import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from conftest import TODAY
 from sqlalchemy import func, select
 
 from timebank import ledger
@@ -31,7 +32,7 @@ from timebank.services.people import kind_by_code
 
 
 def months_ago(n: int, day: int = 15) -> date:
-    today = date.today()
+    today = TODAY
     index = today.year * 12 + today.month - 1 - n
     return date(index // 12, index % 12 + 1, day)
 
@@ -245,9 +246,9 @@ def test_another_communitys_account_is_unknown_here(community, make_member, two)
     assert balances(pro, stranger) == [0, 0]
 
 
-def test_a_closed_account_takes_no_postings(community, two):
+def test_a_closed_account_takes_no_postings(community, two, now):
     pro, user = two
-    user.closed_at = datetime.now(UTC)
+    user.closed_at = now
     db.session.commit()
     refused(AccountClosed, ledger.post_entry, exchange(community.id, pro.id, user.id, 30, DAY))
     refused(AccountClosed, ledger.post_entry, exchange(community.id, user.id, pro.id, 30, DAY))

@@ -4,6 +4,7 @@ finds whatever got past it. Raw SQL throughout: these are the paths that skip th
 from datetime import date
 
 import pytest
+from conftest import TODAY
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -15,7 +16,7 @@ from timebank.models import Entry, Posting
 
 
 def months_ago(n: int, day: int = 15) -> date:
-    today = date.today()
+    today = TODAY
     index = today.year * 12 + today.month - 1 - n
     return date(index // 12, index % 12 + 1, day)
 
@@ -297,11 +298,10 @@ def test_a_disabled_trigger_makes_i5_fail(book, backend):
     assert any("posting_immutable" in v for v in next(iter(bad.values())))
 
 
-def test_a_closed_period_cannot_be_reopened_or_resealed(app, community):
+def test_a_closed_period_cannot_be_reopened_or_resealed(app, community, today):
     """Deleting a sealed month's row would let entries be dated into it again (I8)."""
     from timebank.ledger import close_period
 
-    today = date.today()
     close_period(community.id, date(today.year - 1, 1, 1), closed_by_id=None)
     db.session.commit()
     for statement in ("UPDATE reporting_period SET seal = 'x'", "DELETE FROM reporting_period"):

@@ -21,7 +21,7 @@ from timebank.extensions import db
 from timebank.ledger import close_period, verify
 from timebank.models import Account, AuditEvent, Entry, EntryKind, Posting
 from timebank.services.communities import create_community
-from timebank.services.coordination.ledger_import import LedgerImportRejected, import_ledger
+from timebank.services.ledger_import import LedgerImportRejected, import_ledger
 from timebank.services.people import add_membership, create_user, member_account
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -400,7 +400,7 @@ import config
 from timebank import create_app
 from timebank.extensions import db
 from timebank.models import Community
-from timebank.services.coordination.ledger_import import import_ledger
+from timebank.services.ledger_import import import_ledger
 
 url, path = sys.argv[1:3]
 app = create_app(type("Child", (config.Testing,), {"SQLALCHEMY_DATABASE_URI": url}))

@@ -257,7 +257,7 @@ def test_a_reversed_entry_and_its_reversal_drop_out_of_every_figure(app, book):
 
 
 def test_c1_uses_the_kind_snapshotted_on_each_posting(book):
-    from timebank.services.coordination.members import set_kind
+    from timebank.services.people.standing import set_kind
 
     coordinator = book.person("professional", role=Role.COORDINATOR)
     m, p = book.person("service_user"), book.person("professional")
@@ -286,7 +286,7 @@ def test_c1_uses_the_kind_snapshotted_on_each_posting(book):
 
 
 def test_kind_changes_are_counted_by_from_and_to(book):
-    from timebank.services.coordination.members import set_kind
+    from timebank.services.people.standing import set_kind
 
     coordinator = book.person("professional", role=Role.COORDINATOR)
     coordinating = book.accounts[coordinator.id]
@@ -533,8 +533,8 @@ def _request(book, account, created: date):
 
 
 def _matched_exchange(book, coordinating, listing, helper, requester, on: date, minutes=60, confirmation="phone"):
-    from timebank.services.coordination.brokering import introduce
-    from timebank.services.coordination.recording import record_exchange
+    from timebank.services.brokering.matches import introduce
+    from timebank.services.exchanges.on_behalf import record_exchange
 
     match, _ = introduce(coordinating, listing.id, book.accounts[helper.id].id)
     db.session.commit()
@@ -548,7 +548,7 @@ def _matched_exchange(book, coordinating, listing, helper, requester, on: date, 
 
 
 def test_broker_dependence(book):
-    from timebank.services.coordination.recording import record_exchange
+    from timebank.services.exchanges.on_behalf import record_exchange
 
     coordinator = book.person("professional", role=Role.COORDINATOR)
     coordinating = book.accounts[coordinator.id]
@@ -586,7 +586,7 @@ def test_matching_of_requests(book):
     before = _request(book, r4, START - timedelta(days=10))  # opened before T
     _matched_exchange(book, coordinating, first, helper, r1, day(12))  # 10 days
     _matched_exchange(book, coordinating, second, helper, r2, day(25))  # 20 days
-    from timebank.services.coordination.brokering import introduce
+    from timebank.services.brokering.matches import introduce
 
     introduce(coordinating, third.id, book.accounts[helper.id].id)  # introduced, no exchange (yet)
     db.session.commit()
@@ -599,9 +599,8 @@ def test_matching_of_requests(book):
     assert rep["D6"]["median_days"] == near(15)
 
 
-def test_tie_growth_partners_and_new_partners_per_quarter(app):
+def test_tie_growth_partners_and_new_partners_per_quarter(app, today):
     book = Book.new("quarterly")
-    today = date.today()
     # The last whole calendar quarter before this one.
     q = (today.month - 1) // 3
     index = today.year * 4 + q - 1
@@ -649,7 +648,7 @@ def test_a_small_cell_is_hidden_and_cannot_be_recomputed_from_the_total(book):
 
 
 def test_a_small_cell_after_a_kind_change_is_hidden(book):
-    from timebank.services.coordination.members import set_kind
+    from timebank.services.people.standing import set_kind
 
     coordinator = book.person("professional", role=Role.COORDINATOR)
     carers = [book.person("carer") for _ in range(6)]

@@ -7,13 +7,14 @@ Each example builds its own communities inside one database (communities never s
 other's rows), so the per-example cost is a few inserts. Runs on SQLite and PostgreSQL.
 """
 import math
-import os
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
+from conftest import TODAY
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import config
 from tests.metrics_support import (
     END,
     RAW_POT,
@@ -32,9 +33,9 @@ from timebank.services.people import kind_by_code
 
 KINDS = ["service_user", "carer", "volunteer", "professional"]
 SPAN = (END - START).days
-TO_TODAY = (date.today() - START).days - 1  # the community's today may lag UTC by a day
+TO_TODAY = (TODAY - START).days - 1  # the community's today may lag UTC by a day
 SETTINGS = settings(
-    max_examples=int(os.environ.get("METRICS_EXAMPLES", 25)),  # more for a longer hunt
+    max_examples=config.METRICS_EXAMPLES,  # more for a longer hunt
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -18,6 +18,9 @@ from timebank.ledger import triggers
 from timebank.services.communities import create_community
 from timebank.services.people import add_membership, create_user, member_account
 
+# Downgrades and upgrades on a connection of their own: each test needs a database of its own.
+pytestmark = pytest.mark.real_commits
+
 
 def schema_differences():
     with db.engine.connect() as connection:

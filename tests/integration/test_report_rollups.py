@@ -2,6 +2,7 @@
 from datetime import date, timedelta
 
 import pytest
+from conftest import TODAY
 from sqlalchemy import select, text
 
 from timebank import ledger, metrics
@@ -11,11 +12,11 @@ from timebank.ledger.verify import verify
 from timebank.metrics.data import split
 from timebank.models import AccountMonth, Community, FrozenReport, KindMonth, PairMonth
 from timebank.services.communities import create_organisation_account
-from timebank.services.coordination.periods import close_month
+from timebank.services.periods import close_month
 
 
 def months_ago(n: int, day: int = 15) -> date:
-    today = date.today()
+    today = TODAY
     index = today.year * 12 + today.month - 1 - n
     return date(index // 12, index % 12 + 1, day)
 

@@ -8,7 +8,7 @@ from sqlalchemy import event, func, select
 
 from timebank.extensions import db
 from timebank.models import Exchange, Listing
-from timebank.services.exchanges import log_exchange
+from timebank.services.exchanges.log import log_exchange
 from timebank.services.listings import create_listing
 
 

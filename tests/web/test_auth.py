@@ -3,7 +3,7 @@ import re
 from html import unescape
 
 import pytest
-from conftest import PASSWORD, _testing_config
+from conftest import PASSWORD, config_for
 from sqlalchemy import select
 
 import config
@@ -12,7 +12,6 @@ from timebank.extensions import db
 from timebank.ledger.core import post_entry
 from timebank.ledger.rules import exchange
 from timebank.models import User
-from timebank.models.types import utcnow
 
 WRONG_CREDENTIALS = "The email address or password is not right."
 
@@ -125,10 +124,10 @@ def test_empty_fields_give_a_message_for_each(client):
     assert html.count('aria-invalid="true"') == 2
 
 
-def test_a_disabled_person_cannot_sign_in(auth, make_member):
+def test_a_disabled_person_cannot_sign_in(auth, make_member, now):
     membership, _ = make_member()
     user = db.session.get(User, membership.user_id)
-    user.disabled_at = utcnow()
+    user.disabled_at = now
     db.session.commit()
     response = auth.login(user.email)
     assert response.status_code == 422
@@ -347,7 +346,7 @@ def test_pages_need_no_inline_script_or_style(client, auth, make_member):
 
 @pytest.fixture
 def app_without_database():
-    app = create_app(_testing_config("sqlite:////nonexistent-dir/timebank.sqlite", PROPAGATE_EXCEPTIONS=False))
+    app = create_app(config_for("sqlite:////nonexistent-dir/timebank.sqlite", PROPAGATE_EXCEPTIONS=False))
     yield app
     with app.app_context():
         db.engine.dispose()

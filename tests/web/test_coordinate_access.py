@@ -43,10 +43,9 @@ from timebank.models import (
     Restriction,
     SafeguardingCheck,
 )
-from timebank.models.types import utcnow
 from timebank.services import audit
 from timebank.services.communities import create_community, create_organisation_account
-from timebank.services.exchanges import log_exchange
+from timebank.services.exchanges.log import log_exchange
 
 #: Every name and title of this community that could show on a page: none may show to another
 #: community's coordinator.
@@ -67,7 +66,7 @@ MONTH_NAMES = {"month", "period"}
 
 
 @pytest.fixture
-def here(app, community, make_member):
+def here(app, community, make_member, now):
     """One of everything in this community, and a coordinator and a member of another."""
     today = community.today()
     cora, _ = make_member(kind="professional", role="coordinator", name="Cora Riverside")
@@ -104,7 +103,7 @@ def here(app, community, make_member):
     note = MemberNote(membership_id=alice.id, author_id=cora.user_id, body="note-about-alice")
     invitation = Invitation(
         community_id=community.id, email="dervla@riverside.example", name="Dervla Invitee", role="member",
-        token_hash=uuid.uuid4().hex * 2, created_by_id=cora.user_id, expires_at=utcnow() + timedelta(days=7),
+        token_hash=uuid.uuid4().hex * 2, created_by_id=cora.user_id, expires_at=now + timedelta(days=7),
     )
     db.session.add_all([check, restriction, note, invitation])
     db.session.flush()

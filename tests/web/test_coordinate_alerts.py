@@ -6,13 +6,13 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from conftest import utc_now
 from coordinate_support import activity, give, links, queries_for, section, sign_in, text
 
 from timebank.extensions import db
 from timebank.models import Listing, Match, SafeguardingCheck
-from timebank.models.types import utcnow
 from timebank.services.communities import create_community, create_organisation_account
-from timebank.services.exchanges import log_exchange
+from timebank.services.exchanges.log import log_exchange
 from timebank.services.people import add_membership, create_user, member_account
 
 
@@ -34,7 +34,7 @@ def long_ago(membership, days=200):
 
 
 def pending(logger, partner_account, minutes, days_ago):
-    now = utcnow() - timedelta(days=days_ago)
+    now = utc_now() - timedelta(days=days_ago)
     exchange, _ = log_exchange(
         logger, gave=True, partner_account_id=partner_account.id, minutes=minutes,
         occurred_on=logger.community.today(now) - timedelta(days=1), activity_id=activity(logger.community),
@@ -47,7 +47,7 @@ def pending(logger, partner_account, minutes, days_ago):
 def listing(membership, title, *, days_ago, type_="request", status="open"):
     item = Listing(
         community_id=membership.community_id, membership_id=membership.id, type=type_, title=title, description="",
-        status=status, created_at=utcnow() - timedelta(days=days_ago), submission_id=uuid.uuid4().hex,
+        status=status, created_at=utc_now() - timedelta(days=days_ago), submission_id=uuid.uuid4().hex,
     )
     db.session.add(item)
     db.session.commit()

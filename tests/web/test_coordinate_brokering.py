@@ -8,6 +8,7 @@ from html import unescape
 from types import SimpleNamespace
 
 import pytest
+from conftest import utc_now
 from sqlalchemy import select
 
 from tests.coordinate_support import activity, count, give, queries_for, sign_in, text
@@ -23,10 +24,10 @@ from timebank.models import (
     Restriction,
     RestrictionCode,
 )
-from timebank.models.types import utcnow
+from timebank.services.brokering import matches, requests
 from timebank.services.communities import create_community
-from timebank.services.coordination import brokering
-from timebank.services.exchanges import confirm_exchange, log_exchange
+from timebank.services.exchanges.confirm import confirm_exchange
+from timebank.services.exchanges.log import log_exchange
 from timebank.services.listings import create_listing, offer_help
 
 
@@ -34,7 +35,7 @@ def listing(membership, type_, title, category=None, description="", days_ago=0)
     item, _ = create_listing(
         membership, type_=type_, title=title, description=description, category_id=category, submission_id=uuid.uuid4().hex
     )
-    item.created_at = utcnow() - timedelta(days=days_ago)
+    item.created_at = utc_now() - timedelta(days=days_ago)
     db.session.commit()
     return item
 
@@ -84,16 +85,16 @@ def test_the_inbox_lists_open_requests_oldest_first_with_their_wait(client, auth
     assert "A lift to the clinic" in matched and "1 introduction" in matched and "Help with forms" not in matched
 
     # paged by key: one request a page still reaches every one, in order
-    rows, after = brokering.request_inbox(world.community.id, limit=1)
+    rows, after = requests.request_inbox(world.community.id, limit=1)
     assert [r.listing.id for r in rows] == [oldest.id]
-    rows, after = brokering.request_inbox(world.community.id, limit=1, after=after)
+    rows, after = requests.request_inbox(world.community.id, limit=1, after=after)
     assert [r.listing.id for r in rows] == [world.request.id] and after is None
 
 
 # -- suggestions -----------------------------------------------------------------------------
 
 
-def test_suggestions_favour_offers_skills_and_new_ties_and_leave_out_who_cannot_help(client, auth, world, make_member):
+def test_suggestions_favour_offers_skills_and_new_ties_and_leave_out_who_cannot_help(client, auth, world, make_member, now):
     community = world.community
     offerer, _ = make_member(name="Olu Offers")
     listing(offerer, "offer", "Gardening help", world.gardening)
@@ -109,7 +110,7 @@ def test_suggestions_favour_offers_skills_and_new_ties_and_leave_out_who_cannot_
     listing(restricted, "offer", "Gardening on weekends", world.gardening)
     db.session.add(Restriction(membership_id=restricted.id, code=RestrictionCode.NO_HOME_VISITS))
     lifted, _ = make_member(name="Lee Lifted")
-    db.session.add(Restriction(membership_id=lifted.id, code=RestrictionCode.NO_HOME_VISITS, lifted_at=utcnow()))
+    db.session.add(Restriction(membership_id=lifted.id, code=RestrictionCode.NO_HOME_VISITS, lifted_at=now))
     db.session.commit()
     sign_in(auth, world.coordinator)
 
@@ -232,8 +233,8 @@ def test_the_brokering_pages_ask_the_same_number_of_queries_however_many_rows(cl
         for i in range(n):
             person, _ = make_member(name=f"Person {uuid.uuid4().hex[:6]}")
             item = listing(person, "request", f"Request {i}", world.gardening)
-            brokering.introduce(world.coordinator, world.request.id, person.id)
-            brokering.introduce(world.coordinator, item.id, world.alice.id)
+            matches.introduce(world.coordinator, world.request.id, person.id)
+            matches.introduce(world.coordinator, item.id, world.alice.id)
         db.session.commit()
 
     add(1)

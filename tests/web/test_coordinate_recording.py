@@ -24,7 +24,7 @@ from timebank.models import (
     Notification,
 )
 from timebank.services.communities import create_community, create_organisation_account, pot_account
-from timebank.services.exchanges import log_exchange
+from timebank.services.exchanges.log import log_exchange
 from timebank.services.listings import create_listing
 
 

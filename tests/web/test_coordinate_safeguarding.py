@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from timebank.extensions import db
 from timebank.models import AuditEvent, MemberNote, MembershipStatus, Restriction, RestrictionCode, SafeguardingCheck
 from timebank.services.communities import create_community
-from timebank.services.coordination.safeguarding import (
+from timebank.services.listings import create_listing
+from timebank.services.safeguarding import (
     add_check,
     add_restriction,
     expiring_checks,
@@ -20,7 +21,6 @@ from timebank.services.coordination.safeguarding import (
     restricted_membership_ids,
     restrictions_for,
 )
-from timebank.services.listings import create_listing
 
 
 def text(response) -> str:
@@ -227,7 +227,7 @@ SECRETS = ["Enhanced DBS check", "DBS-SECRET-REF", "Not with children", "RESTRIC
 def recorded(community, team):
     add_check(team.cora, team.alice.id, check_type="Enhanced DBS check", reference="DBS-SECRET-REF", expires_on=community.today())
     add_restriction(team.cora, team.alice.id, code=RestrictionCode.NOT_WITH_CHILDREN, detail="RESTRICTION-DETAIL")
-    from timebank.services.coordination.safeguarding import add_note
+    from timebank.services.notes import add_note
 
     add_note(team.cora, team.alice.id, "PRIVATE-NOTE-BODY")
     create_listing(team.alice, type_="offer", title="Gardening help", description="", category_id=None, submission_id="s1")

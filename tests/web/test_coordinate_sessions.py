@@ -13,7 +13,7 @@ from timebank.extensions import db
 from timebank.ledger import verify
 from timebank.models import Account, Attendance, AuditEvent, Entry, GroupSession, Posting
 from timebank.services.communities import create_community, create_organisation_account, pot_account
-from timebank.services.coordination.sessions import split_evenly
+from timebank.services.sessions.record import split_evenly
 
 
 @pytest.fixture

@@ -35,11 +35,11 @@ from timebank.models import (
     ListingStatus,
     Notification,
 )
-from timebank.models.types import utcnow
 from timebank.services import notifications
 from timebank.services.communities import create_community, create_organisation_account
-from timebank.services.exchanges import log_exchange
+from timebank.services.exchanges.log import log_exchange
 from timebank.services.listings import create_listing
+from timebank.tasks import run_periodic
 
 # -- reading pages ---------------------------------------------------------------------------
 
@@ -591,13 +591,18 @@ def test_nobody_else_sees_or_acts_on_an_exchange(client, auth, people, make_memb
 
 
 @pytest.mark.parametrize("viewer", ["logger", "other side"])
-def test_exchanges_past_the_auto_confirm_days_post_when_a_page_is_viewed(client, auth, community, people, viewer):
+def test_exchanges_past_the_auto_confirm_days_post_by_the_periodic_job(client, auth, community, people, viewer, now):
+    """Viewing a page posts nothing (tests/web/test_get_writes_nothing.py); the job does."""
     old = log_via_service(people.alice, people.bola_account, minutes=60)
     recent = log_via_service(people.alice, people.bola_account, minutes=15)
-    old.created_at = utcnow() - timedelta(days=community.auto_confirm_days, minutes=5)
-    recent.created_at = utcnow() - timedelta(days=1)
+    old.created_at = now - timedelta(days=community.auto_confirm_days, minutes=5)
+    recent.created_at = now - timedelta(days=1)
     db.session.commit()
     sign_in(auth, people.alice if viewer == "logger" else people.bola)
+    assert client.get("/exchanges").status_code == 200
+    assert fresh(old).status == ExchangeStatus.PENDING, "a GET shows it, never posts it"
+    db.session.commit()
+    run_periodic("auto_confirm")
     listed = client.get("/exchanges")
     assert listed.status_code == 200
     old, recent = fresh(old), fresh(recent)

@@ -13,7 +13,7 @@ from timebank.models import AuditEvent, Invitation, MemberNote, Membership, Memb
 from timebank.reports import views
 from timebank.reports.tables import TABLES
 from timebank.services.communities import create_community
-from timebank.services.exchanges import log_exchange
+from timebank.services.exchanges.log import log_exchange
 from timebank.services.people import add_membership, create_user
 
 QUERY = "from={start}&to={end}"

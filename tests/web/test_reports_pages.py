@@ -12,10 +12,10 @@ from werkzeug.datastructures import MultiDict
 
 from timebank.extensions import db
 from timebank.reports import views
-from timebank.reports.periods import InvalidPeriod, parse_period
 from timebank.reports.tables import TABLES
 from timebank.services.communities import create_community
 from timebank.services.people import add_membership
+from timebank.services.report_periods import InvalidPeriod, parse_period
 
 TODAY = date(2026, 11, 26)
 

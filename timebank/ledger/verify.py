@@ -1,7 +1,9 @@
 """`ledger verify`: check every invariant over every community, straight from the tables.
 
 Each check is one query (or one streamed pass) over the whole ledger, so a tampered row is
-found whatever path it took into the database.
+found whatever path it took into the database. `verify(community_id)` checks one community's
+rows only (the property tests use it after every step); the CLI always checks the whole
+database. The triggers (I5) belong to the database, so they are checked either way.
 """
 from dataclasses import dataclass, field
 
@@ -28,31 +30,40 @@ class Check:
         return not self.violations
 
 
-def verify() -> list[Check]:
+def verify(community_id: int | None = None) -> list[Check]:
+    """Every check, over the whole database, or over one community's rows if given."""
+    c = community_id
     return [
-        _i1_entries_balance(),
-        _i2_communities_sum_to_zero(),
-        _i3_cached_balances(),
-        _i3_balance_chain(),
-        _i4_limits(),
+        _i1_entries_balance(c),
+        _i2_communities_sum_to_zero(c),
+        _i3_cached_balances(c),
+        _i3_balance_chain(c),
+        _i4_limits(c),
         _i5_triggers(),
-        _i6_idempotency(),
-        _i7_reversals(),
-        _i8_periods(),
-        _report_rollups(),
+        _i6_idempotency(c),
+        _i7_reversals(c),
+        _i8_periods(c),
+        _report_rollups(c),
     ]
 
 
-def _count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
+def _in(column, community_id: int | None) -> list:
+    """The WHERE clause that keeps a check to one community (none for the whole database)."""
+    return [] if community_id is None else [column == community_id]
 
 
-def _i1_entries_balance() -> Check:
-    check = Check("I1", "every entry has two or more postings, none zero, summing to zero", _count(Entry))
+def _count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _i1_entries_balance(community_id=None) -> Check:
+    scope = _in(Entry.community_id, community_id)
+    check = Check("I1", "every entry has two or more postings, none zero, summing to zero", _count(Entry, *scope))
     zero = func.sum(case((Posting.minutes == 0, 1), else_=0))
     rows = db.session.execute(
         select(Entry.id, func.count(Posting.id), func.coalesce(func.sum(Posting.minutes), 0), zero)
         .outerjoin(Posting, Posting.entry_id == Entry.id)
+        .where(*scope)
         .group_by(Entry.id)
         .having(or_(func.count(Posting.id) < 2, func.coalesce(func.sum(Posting.minutes), 0) != 0, zero > 0))
         .order_by(Entry.id)
@@ -63,11 +74,13 @@ def _i1_entries_balance() -> Check:
     return check
 
 
-def _i2_communities_sum_to_zero() -> Check:
-    check = Check("I2", "in each community the balances of all accounts sum to zero", _count(Community))
+def _i2_communities_sum_to_zero(community_id=None) -> Check:
+    scope = _in(Community.id, community_id)
+    check = Check("I2", "in each community the balances of all accounts sum to zero", _count(Community, *scope))
     rows = db.session.execute(
         select(Community.slug, func.sum(Account.balance))
         .join(Account, Account.community_id == Community.id)
+        .where(*scope)
         .group_by(Community.slug)
         .having(func.sum(Account.balance) != 0)
     )
@@ -76,13 +89,15 @@ def _i2_communities_sum_to_zero() -> Check:
     return check
 
 
-def _i3_cached_balances() -> Check:
-    check = Check("I3", "each cached balance equals the sum of its postings; sequences have no gaps", _count(Account))
+def _i3_cached_balances(community_id=None) -> Check:
+    scope = _in(Account.community_id, community_id)
+    check = Check("I3", "each cached balance equals the sum of its postings; sequences have no gaps", _count(Account, *scope))
     total = func.coalesce(func.sum(Posting.minutes), 0)
     legs = func.count(Posting.id)
     rows = db.session.execute(
         select(Account.id, Account.balance, Account.sequence, total, legs, func.min(Posting.sequence), func.max(Posting.sequence))
         .outerjoin(Posting, Posting.account_id == Account.id)
+        .where(*scope)
         .group_by(Account.id, Account.balance, Account.sequence)
         .having(
             or_(
@@ -102,12 +117,21 @@ def _i3_cached_balances() -> Check:
     return check
 
 
-def _i3_balance_chain() -> Check:
-    check = Check("I3", "each posting's balance_after is the previous one's plus its minutes", _count(Posting))
+def _postings_in(community_id) -> list:
+    if community_id is None:
+        return []
+    return [Posting.account_id.in_(select(Account.id).where(Account.community_id == community_id))]
+
+
+def _i3_balance_chain(community_id=None) -> Check:
+    scope = _postings_in(community_id)
+    check = Check("I3", "each posting's balance_after is the previous one's plus its minutes", _count(Posting, *scope))
     previous = func.lag(Posting.balance_after, 1, 0).over(partition_by=Posting.account_id, order_by=Posting.sequence)
-    chain = select(
-        Posting.id, Posting.account_id, Posting.sequence, Posting.minutes, Posting.balance_after, previous.label("previous")
-    ).subquery()
+    chain = (
+        select(Posting.id, Posting.account_id, Posting.sequence, Posting.minutes, Posting.balance_after, previous.label("previous"))
+        .where(*scope)
+        .subquery()
+    )
     rows = db.session.execute(
         select(chain)
         .where(chain.c.balance_after != chain.c.previous + chain.c.minutes)
@@ -122,13 +146,17 @@ def _i3_balance_chain() -> Check:
     return check
 
 
-def _i4_limits() -> Check:
-    check = Check("I4", "no posting took an account past its floor or ceiling without a reasoned override", _count(Posting))
+def _i4_limits(community_id=None) -> Check:
+    check = Check(
+        "I4", "no posting took an account past its floor or ceiling without a reasoned override",
+        _count(Posting, *_postings_in(community_id)),
+    )
     rows = db.session.execute(
         select(Posting.id, Posting.account_id, Posting.balance_after, Account.floor, Account.ceiling)
         .join(Account, Account.id == Posting.account_id)
         .join(Entry, Entry.id == Posting.entry_id)
         .where(
+            *_in(Account.community_id, community_id),
             Entry.limit_override.is_(False),
             Posting.sequence > Account.limits_from_sequence,
             or_(
@@ -156,11 +184,12 @@ def _i5_triggers() -> Check:
     return check
 
 
-def _i6_idempotency() -> Check:
-    check = Check("I6", "at most one entry per idempotency key in a community", _count(Entry))
+def _i6_idempotency(community_id=None) -> Check:
+    scope = _in(Entry.community_id, community_id)
+    check = Check("I6", "at most one entry per idempotency key in a community", _count(Entry, *scope))
     rows = db.session.execute(
         select(Entry.community_id, Entry.idempotency_key, func.count())
-        .where(Entry.idempotency_key.is_not(None))
+        .where(Entry.idempotency_key.is_not(None), *scope)
         .group_by(Entry.community_id, Entry.idempotency_key)
         .having(func.count() > 1)
         .limit(SHOW)
@@ -170,15 +199,19 @@ def _i6_idempotency() -> Check:
     return check
 
 
-def _i7_reversals() -> Check:
+def _i7_reversals(community_id=None) -> Check:
     original = aliased(Entry)
+    scope = _in(Entry.community_id, community_id)
     check = Check(
         "I7",
         "each entry is reversed at most once, and each reversal mirrors its original exactly",
-        db.session.scalar(select(func.count()).where(Entry.reverses_id.is_not(None))),
+        db.session.scalar(select(func.count()).where(Entry.reverses_id.is_not(None), *scope)),
     )
     twice = db.session.execute(
-        select(Entry.reverses_id, func.count()).where(Entry.reverses_id.is_not(None)).group_by(Entry.reverses_id).having(func.count() > 1)
+        select(Entry.reverses_id, func.count())
+        .where(Entry.reverses_id.is_not(None), *scope)
+        .group_by(Entry.reverses_id)
+        .having(func.count() > 1)
     )
     for entry_id, n in twice:
         check.violations.append(f"entry {entry_id} is reversed {n} times")
@@ -203,6 +236,7 @@ def _i7_reversals() -> Check:
         select(Entry.id, original.kind, original.community_id, Entry.community_id)
         .join(original, original.id == Entry.reverses_id)
         .where(
+            *scope,
             or_(
                 unmatched,
                 legs_of(Entry.id) != legs_of(Entry.reverses_id),
@@ -217,8 +251,12 @@ def _i7_reversals() -> Check:
     return check
 
 
-def _i8_periods() -> Check:
-    periods = db.session.scalars(select(ReportingPeriod).order_by(ReportingPeriod.community_id, ReportingPeriod.month)).all()
+def _i8_periods(community_id=None) -> Check:
+    periods = db.session.scalars(
+        select(ReportingPeriod)
+        .where(*_in(ReportingPeriod.community_id, community_id))
+        .order_by(ReportingPeriod.community_id, ReportingPeriod.month)
+    ).all()
     check = Check("I8", "each closed month's seal still matches its entries", len(periods))
     for period in periods:
         digest, count = compute_seal(period.community_id, period.month)
@@ -230,10 +268,12 @@ def _i8_periods() -> Check:
     return check
 
 
-def _report_rollups() -> Check:
+def _report_rollups(community_id=None) -> Check:
     """Not one of DESIGN.md's invariants, but kept beside them: the monthly report rollups that
     the ledger core writes at posting time equal what the postings say."""
-    communities = db.session.scalars(select(Community.id).order_by(Community.id)).all()
+    communities = db.session.scalars(
+        select(Community.id).where(*_in(Community.id, community_id)).order_by(Community.id)
+    ).all()
     check = Check("R1", "the monthly report rollups equal the postings they sum", len(communities))
     for community_id in communities:
         for difference in rollups.differences(rollups.sums_between(community_id), rollups.stored(community_id)):
