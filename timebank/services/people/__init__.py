@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from ...errors import InvalidInput
 from ...extensions import db
-from ...models import Account, AccountType, Community, KindChange, MemberKind, Membership, Role, User
+from ...models import Account, Community, MemberKind, Membership, Role, User
 from ...models.types import utcnow
 from ...security import hash_password, needs_rehash, verify_password
+from .memberships import open_account
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -78,26 +79,7 @@ def add_membership(
     db.session.add(membership)
     db.session.flush()
     if kind is not None:
-        db.session.add(
-            KindChange(
-                membership_id=membership.id,
-                from_kind_id=None,
-                to_kind_id=kind.id,
-                changed_on=membership.joined_on,
-                changed_at=now,
-            )
-        )
-        db.session.add(
-            Account(
-                community_id=community.id,
-                type=AccountType.MEMBER,
-                membership_id=membership.id,
-                floor=community.default_floor,
-                ceiling=community.default_ceiling,
-                created_at=now,
-            )
-        )
-        db.session.flush()
+        open_account(membership, community, None, now=now, since=membership.joined_on)
     return membership
 
 

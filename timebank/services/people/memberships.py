@@ -5,7 +5,7 @@ audit record and email every change leaves.
 Every function that acts takes the coordinator's membership (`actor`), refuses anyone from
 another community (NotFound), flushes and never commits, and records itself in the audit log.
 """
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -73,15 +73,18 @@ def audit_membership(actor: Membership, action: str, target: Membership, *, now:
     )
 
 
-def open_account(membership: Membership, community: Community, changed_by_id: int | None, *, now: datetime | None = None) -> Account:
-    """The time account of someone who joins (or starts to hold one), with their first kind."""
+def open_account(
+    membership: Membership, community: Community, changed_by_id: int | None, *, now: datetime | None = None, since: date | None = None
+) -> Account:
+    """The time account of someone who joins (or starts to hold one), with their first kind,
+    held since `since` (default: the community's today)."""
     now = now or utcnow()
     db.session.add(
         KindChange(
             membership_id=membership.id,
             from_kind_id=None,
             to_kind_id=membership.kind_id,
-            changed_on=community.today(now),
+            changed_on=since or community.today(now),
             changed_by_id=changed_by_id,
             changed_at=now,
         )
