@@ -6,8 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .people import _in
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
 
 
 class TokenScope(StrEnum):
@@ -53,7 +52,7 @@ class IdempotencyRecord(db.Model):
     __tablename__ = "idempotency_record"
     __table_args__ = (
         UniqueConstraint("user_id", "key"),
-        CheckConstraint(_in("status", IdempotencyStatus), name="status_known"),
+        CheckConstraint(one_of("status", IdempotencyStatus), name="status_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,8 +7,8 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .people import Membership, _in
-from .types import UTCDateTime, utcnow
+from .people import Membership
+from .types import UTCDateTime, one_of, utcnow
 
 
 class SafeguardingCheck(db.Model):
@@ -42,7 +42,7 @@ class Restriction(db.Model):
     """A limit on what a member may be matched for; lifted, never deleted."""
 
     __tablename__ = "restriction"
-    __table_args__ = (CheckConstraint(_in("code", RestrictionCode), name="code_known"),)
+    __table_args__ = (CheckConstraint(one_of("code", RestrictionCode), name="code_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="RESTRICT"), index=True)
@@ -79,7 +79,7 @@ class Match(db.Model):
     __tablename__ = "match"
     __table_args__ = (
         UniqueConstraint("listing_id", "helper_membership_id"),
-        CheckConstraint(_in("status", MatchStatus), name="status_known"),
+        CheckConstraint(one_of("status", MatchStatus), name="status_known"),
         Index("ix_match_community_status", "community_id", "status"),
     )
 
@@ -112,7 +112,7 @@ class GroupSession(db.Model):
     __tablename__ = "group_session"
     __table_args__ = (
         UniqueConstraint("community_id", "submission_id"),
-        CheckConstraint(_in("payer", SessionPayer), name="payer_known"),
+        CheckConstraint(one_of("payer", SessionPayer), name="payer_known"),
         CheckConstraint("minutes_each > 0", name="minutes_positive"),
     )
 

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .ledger import Account, Entry
-from .people import _in
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
 
 
 class ExchangeStatus(StrEnum):
@@ -29,7 +28,7 @@ class Exchange(db.Model):
         UniqueConstraint("community_id", "submission_id"),
         CheckConstraint("minutes > 0", name="minutes_positive"),
         CheckConstraint("giver_account_id <> receiver_account_id", name="not_with_oneself"),
-        CheckConstraint(_in("status", ExchangeStatus), name="status_known"),
+        CheckConstraint(one_of("status", ExchangeStatus), name="status_known"),
         CheckConstraint(
             "logged_by_account_id = giver_account_id OR logged_by_account_id = receiver_account_id",
             name="logged_by_a_side",

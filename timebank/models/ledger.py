@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .people import Membership, _in
-from .types import UTCDateTime, utcnow
+from .people import Membership
+from .types import UTCDateTime, one_of, utcnow
 
 
 class AccountType(StrEnum):
@@ -74,7 +74,7 @@ class Account(db.Model):
 
     __tablename__ = "account"
     __table_args__ = (
-        CheckConstraint(_in("type", AccountType), name="type_known"),
+        CheckConstraint(one_of("type", AccountType), name="type_known"),
         CheckConstraint("(type = 'member') = (membership_id IS NOT NULL)", name="member_has_membership"),
         CheckConstraint("ceiling IS NULL OR floor IS NULL OR ceiling > floor", name="ceiling_above_floor"),
         CheckConstraint("sequence >= 0", name="sequence_positive"),
@@ -116,14 +116,14 @@ class Entry(db.Model):
     __tablename__ = "entry"
     __table_args__ = (
         UniqueConstraint("community_id", "idempotency_key"),
-        CheckConstraint(_in("kind", EntryKind), name="kind_known"),
+        CheckConstraint(one_of("kind", EntryKind), name="kind_known"),
         CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reversal_names_original"),
         CheckConstraint("NOT limit_override OR reason IS NOT NULL", name="override_has_reason"),
-        CheckConstraint(f"confirmation IS NULL OR {_in('confirmation', Confirmation)}", name="confirmation_known"),
+        CheckConstraint(f"confirmation IS NULL OR {one_of('confirmation', Confirmation)}", name="confirmation_known"),
         CheckConstraint(
-            f"coproduction_step IS NULL OR {_in('coproduction_step', CoproductionStep)}", name="step_known"
+            f"coproduction_step IS NULL OR {one_of('coproduction_step', CoproductionStep)}", name="step_known"
         ),
-        CheckConstraint(f"ladder_rung IS NULL OR {_in('ladder_rung', LadderRung)}", name="rung_known"),
+        CheckConstraint(f"ladder_rung IS NULL OR {one_of('ladder_rung', LadderRung)}", name="rung_known"),
         Index("ix_entry_community_occurred", "community_id", "occurred_on"),
     )
 

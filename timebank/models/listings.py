@@ -7,8 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .community import ActivityCategory
-from .people import Membership, _in
-from .types import UTCDateTime, utcnow
+from .people import Membership
+from .types import UTCDateTime, one_of, utcnow
 
 
 class ListingType(StrEnum):
@@ -25,8 +25,8 @@ class Listing(db.Model):
     __tablename__ = "listing"
     __table_args__ = (
         UniqueConstraint("community_id", "submission_id"),
-        CheckConstraint(_in("type", ListingType), name="type_known"),
-        CheckConstraint(_in("status", ListingStatus), name="status_known"),
+        CheckConstraint(one_of("type", ListingType), name="type_known"),
+        CheckConstraint(one_of("status", ListingStatus), name="status_known"),
         Index("ix_listing_community_type_status", "community_id", "type", "status", "id"),
     )
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..extensions import db
 from .community import Community, MemberKind
-from .types import UTCDateTime, utcnow
+from .types import UTCDateTime, one_of, utcnow
 
 
 class Role(StrEnum):
@@ -30,10 +30,6 @@ class MembershipStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
     LEFT = "left"
-
-
-def _in(column: str, enum) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
 
 
 class User(UserMixin, db.Model):
@@ -66,9 +62,9 @@ class Membership(db.Model):
     __tablename__ = "membership"
     __table_args__ = (
         UniqueConstraint("user_id", "community_id"),
-        CheckConstraint(_in("role", Role), name="role_known"),
-        CheckConstraint(_in("status", MembershipStatus), name="status_known"),
-        CheckConstraint(_in("contact_by", ContactBy), name="contact_by_known"),
+        CheckConstraint(one_of("role", Role), name="role_known"),
+        CheckConstraint(one_of("status", MembershipStatus), name="status_known"),
+        CheckConstraint(one_of("contact_by", ContactBy), name="contact_by_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

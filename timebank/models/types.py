@@ -31,3 +31,8 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(column: str, enum) -> str:
+    """A CHECK constraint's SQL: `column` holds one of the enum's values."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in enum)})"
