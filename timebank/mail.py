@@ -5,9 +5,16 @@ what caused it, and vanishes with it on ROLLBACK, so nobody is told about an exc
 never recorded. After COMMIT a task is enqueued to send each new message (timebank/tasks/
 outbox.py); if that enqueue fails, or no worker is running, the periodic sweep finds the row
 later. A mail server that is down delays mail; it never loses it.
+
+Header values are built so that no stored value can break them (`header_text`, `to_header`):
+a display name or subject holding a line break ("Sam\\r\\nBcc: x") becomes one line, both when
+the message is queued and again when it is built from its row, so a row written before that
+rule still sends rather than failing on every try.
 """
 import logging
 import smtplib
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -15,6 +22,7 @@ from flask import current_app
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from .input_rules import without_control_characters
 from .models import OutboxMessage
 from .models.types import utcnow
 
@@ -28,17 +36,33 @@ def queue(session: Session, to: str, subject: str, body: str) -> bool:
     switched off."""
     if current_app.config["MAIL_BACKEND"] == "none":
         return False
-    row = OutboxMessage(from_address=current_app.config["MAIL_FROM"], to_address=to, subject=subject[:300], body=body)
+    row = OutboxMessage(
+        from_address=header_text(current_app.config["MAIL_FROM"]), to_address=header_text(to), subject=header_text(subject)[:300], body=body
+    )
     session.add(row)
     session.info.setdefault(OUTBOX, []).append(row)
     return True
 
 
+def header_text(value: str) -> str:
+    """`value` as one line, safe in an email header: every control character a space."""
+    return " ".join(without_control_characters(value or "").split())
+
+
+def to_header(address: str) -> Address | str:
+    """The To header for a bare address, built as an `Address` (which quotes what needs it)."""
+    address = header_text(address)
+    try:
+        return Address(addr_spec=address)
+    except (ValueError, IndexError, HeaderParseError):
+        return address
+
+
 def message_for(row: OutboxMessage) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = row.from_address
-    message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["From"] = header_text(row.from_address)
+    message["To"] = to_header(row.to_address)
+    message["Subject"] = header_text(row.subject)
     # One Message-ID per outbox row: a message sent again after a crash is the same message.
     message["Message-ID"] = f"<outbox-{row.id}-{row.created_at:%Y%m%d%H%M%S}@timebank>"
     message.set_content(row.body)

@@ -17,6 +17,7 @@ from coordinate_support import (
     sign_in,
     text,
 )
+from csv_support import spreadsheet_text
 
 from timebank.extensions import db
 from timebank.services import audit
@@ -126,7 +127,7 @@ def test_the_log_is_paged_by_key_and_the_csv_streams_every_event(client, auth, c
     response = client.get("/coordinate/audit.csv")
     assert response.is_streamed and response.mimetype == "text/csv"
     assert 'filename="audit-riverside.csv"' in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(spreadsheet_text(response))))
     assert len(rows) == 61
     assert list(rows[0]) == [
         "event_id", "created_at", "action", "actor", "subject_member", "subject_ref", "target_type", "target_id",
@@ -137,7 +138,7 @@ def test_the_log_is_paged_by_key_and_the_csv_streams_every_event(client, auth, c
     assert rows[1]["subject_member"] == "Alice Adeyemi" and rows[1]["subject_ref"] == people.alice.ref
     assert rows[1]["actor"] == "Cora Coordinator" and rows[1]["remote_addr"] == "cli"
     filtered = client.get(f"/coordinate/audit.csv?action=test.step&member={people.alice.id}")
-    assert len(list(csv.DictReader(io.StringIO(filtered.get_data(as_text=True))))) == 60
+    assert len(list(csv.DictReader(io.StringIO(spreadsheet_text(filtered))))) == 60
 
 
 def test_a_cell_a_spreadsheet_would_run_is_defused(client, auth, community, people, make_member):
@@ -145,7 +146,7 @@ def test_a_cell_a_spreadsheet_would_run_is_defused(client, auth, community, peop
     audit.record(community.id, people.cora.user_id, "member.approve", subject_membership_id=sneaky.id)
     db.session.commit()
     sign_in(auth, people.cora)
-    rows = list(csv.DictReader(io.StringIO(client.get("/coordinate/audit.csv").get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(spreadsheet_text(client.get("/coordinate/audit.csv")))))
     assert rows[0]["subject_member"] == "'=cmd|' /C calc'!A0"
 
 

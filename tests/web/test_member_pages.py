@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
+from csv_support import spreadsheet_text
 from sqlalchemy import event, func, select
 
 from timebank.extensions import db
@@ -682,7 +683,7 @@ def test_statement_by_month_and_as_csv(client, auth, people, history):
     response = client.get("/statement.csv")
     assert response.mimetype == "text/csv"
     assert 'filename="statement.csv"' in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(spreadsheet_text(response))))
     assert len(rows) == 27, "one row per posting of hers, none of anyone else's"
     assert rows[0]["balance_after_minutes"] == str(fresh(people.alice_account).balance)
     assert [int(r["entry"]) for r in rows] == sorted((int(r["entry"]) for r in rows), reverse=True)
@@ -692,7 +693,7 @@ def test_statement_by_month_and_as_csv(client, auth, people, history):
 
     by_month = client.get(f"/statement.csv?month={month}")
     assert f'filename="statement-{month}.csv"' in by_month.headers["Content-Disposition"]
-    assert len(list(csv.DictReader(io.StringIO(by_month.get_data(as_text=True))))) == 4
+    assert len(list(csv.DictReader(io.StringIO(spreadsheet_text(by_month))))) == 4
 
 
 def test_the_statement_shows_only_the_members_own_account(client, auth, people, history):
@@ -931,9 +932,9 @@ def test_my_data_holds_my_things_and_nobody_elses_contact_details(client, auth, 
     archive = zipfile.ZipFile(io.BytesIO(client.get("/my-data.zip").data))
     names = set(archive.namelist())
     assert {"person.csv", "profile.csv", "statement.csv", "exchanges.csv", "notifications.csv"} <= names
-    statement = list(csv.DictReader(io.StringIO(archive.read("statement.csv").decode())))
+    statement = list(csv.DictReader(io.StringIO(spreadsheet_text(archive.read("statement.csv")))))
     assert len(statement) == 27 and statement[0]["minutes"] == "-5"
-    assert next(csv.DictReader(io.StringIO(archive.read("person.csv").decode())))["email"] == people.alice.user.email
+    assert next(csv.DictReader(io.StringIO(spreadsheet_text(archive.read("person.csv")))))["email"] == people.alice.user.email
     everything = b"".join(archive.read(name) for name in names).decode()
     assert people.bola.user.email not in everything and history.cara.user.email not in everything
 

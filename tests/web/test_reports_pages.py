@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from coordinate_support import sign_in, text
+from csv_support import spreadsheet_text
 from report_fixture import REPORT, FakeReports
 from werkzeug.datastructures import MultiDict
 
@@ -96,7 +97,7 @@ def coordinator(make_member):
 def rows(response) -> list[dict]:
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "text/csv"
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.DictReader(io.StringIO(spreadsheet_text(response))))
 
 
 def test_the_report_page_reads_in_the_order_of_the_metrics(client, auth, community, coordinator, fake):
@@ -179,7 +180,7 @@ def test_every_table_has_a_csv_with_its_header(client, auth, community, coordina
     for name, header in EXPECTED_HEADERS.items():
         response = client.get(f"/reports/riverside/{name}.csv?from=2026-01-01&to=2026-03-31")
         assert response.status_code == 200, name
-        assert response.get_data(as_text=True).splitlines()[0] == ",".join(header), name
+        assert spreadsheet_text(response).splitlines()[0] == ",".join(header), name
         assert "attachment" in response.headers["Content-Disposition"]
         assert f"/reports/riverside/{name}.csv?from=2026-01-01&amp;to=2026-03-31" in page, f"no link to {name}.csv"
     assert client.get("/reports/riverside/secrets.csv").status_code == 404

@@ -13,12 +13,14 @@ from flask_smorest.utils import prepare_response
 from ..extensions import csrf
 from . import communities, entries, exchanges, listings, me, members, sessions
 from .docs import bp as docs_bp
+from .idempotency import refuse_deep_json
 from .problems import CONTENT_TYPE, register_handlers
 from .schemas.common import ProblemSchema
 
 RESOURCES = (me.bp, communities.bp, exchanges.bp, listings.bp, members.bp, entries.bp, sessions.bp)
 for _blueprint in RESOURCES:
     register_handlers(_blueprint)
+    _blueprint.before_request(refuse_deep_json)
     csrf.exempt(_blueprint)  # checked in `auth` for session callers only: a token is no cookie
 
 API_DESCRIPTION = """\

@@ -17,6 +17,7 @@ committed record and replays it; if the first holds the key for longer than
 """
 import hashlib
 import json
+import re
 
 from flask import current_app, request
 from sqlalchemy import select, text
@@ -24,12 +25,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import db
 from ..models import IdempotencyRecord, IdempotencyStatus
-from .problems import IdempotencyKeyInProgress, IdempotencyKeyRequired, IdempotencyKeyReused
+from .problems import IdempotencyKeyInProgress, IdempotencyKeyRequired, IdempotencyKeyReused, JsonTooDeep
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_MAX = 255
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout passed
+#: No request of ours nests deeper than a few levels; Python's parser gives up near 1,000.
+JSON_DEPTH_MAX = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 
 def request_key(*, required: bool) -> str | None:
@@ -53,13 +58,27 @@ def submission_id() -> str:
     return "api-" + hashlib.sha256(f"{caller().user.id}:{key}".encode()).hexdigest()[:60]
 
 
+def refuse_deep_json() -> None:
+    """Refuse a body nested deeper than JSON_DEPTH_MAX before anything parses it (run before
+    every API view, so before the fingerprint and webargs): `"[" * 100000` would otherwise
+    exhaust the parser's recursion."""
+    if not request.content_length and not request.is_json:
+        return
+    raw = _JSON_STRING.sub(b"", request.get_data(cache=True))
+    depth = 0
+    for bracket in _JSON_BRACKET.findall(raw):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        if depth > JSON_DEPTH_MAX:
+            raise JsonTooDeep(max_depth=JSON_DEPTH_MAX)
+
+
 def fingerprint() -> str:
     """SHA-256 of the method, the path and the body; a JSON body in canonical form, so that the
     same request sent with its keys in another order or other spacing is the same request."""
     raw = request.get_data(cache=True)
     try:
         canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    except ValueError:
+    except (ValueError, RecursionError):
         canonical = raw
     digest = hashlib.sha256()
     for part in (request.method.encode(), request.path.encode(), canonical):

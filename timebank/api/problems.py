@@ -66,6 +66,12 @@ class IdempotencyKeyInProgress(TimebankError):
     message = _l("A request with this Idempotency-Key is still being handled. Retry in a moment.")
 
 
+class JsonTooDeep(TimebankError):
+    code = "json_too_deep"
+    status = 400
+    message = _l("The JSON body is nested too deeply to be a request of this API.")
+
+
 class RateLimited(TimebankError):
     code = "rate_limited"
     status = 429

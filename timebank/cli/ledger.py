@@ -1,4 +1,3 @@
-import csv
 import sys
 
 import click
@@ -6,9 +5,11 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from tqdm import tqdm
 
+from .. import csv_safe
 from ..extensions import db
 from ..ledger import verify as run_verify
 from ..ledger.export import BALANCE_COLUMNS, CSV_COLUMNS, balance_rows, journal_lines, posting_rows
+from ..security_log import exported
 from ..services.communities import get_community, only_community
 from ..services.ledger_import import LedgerImportRejected, import_ledger, recorder_for
 from .errors import OneLineGroup, cli_errors
@@ -45,8 +46,9 @@ def verify():
 @with_appcontext
 @cli_errors
 def export(fmt, output):
+    exported(f"ledger.{fmt}", by="cli")
     if fmt == "csv":
-        writer = csv.writer(output, lineterminator="\n")
+        writer = csv_safe.writer(output, bom=False)  # for programs: see csv_safe
         writer.writerow(CSV_COLUMNS)
         writer.writerows(posting_rows())
     else:
@@ -59,7 +61,7 @@ def export(fmt, output):
 @with_appcontext
 @cli_errors
 def balances(fmt, output):
-    writer = csv.writer(output, lineterminator="\n")
+    writer = csv_safe.writer(output, bom=False)
     writer.writerow(BALANCE_COLUMNS)
     writer.writerows(balance_rows())
 

@@ -18,6 +18,7 @@ from ..services.accounts import (
     shared_accounts,
 )
 from ..web import Done, SubmissionForm, form_page, submit
+from ..web.args import int_arg
 from . import bp
 from .context import coordinator_required
 from .recording import ERROR_FIELDS, DurationForm, activity_choices, chosen, over_limit_beside, person_choices
@@ -68,7 +69,7 @@ TRANSFERS = {
 @bp.get("/accounts")
 @coordinator_required
 def accounts():
-    rows, next_after = shared_accounts(g.community.id, after=request.args.get("after", type=int))
+    rows, next_after = shared_accounts(g.community.id, after=int_arg("after"))
     return render_template(
         "coordinate/accounts/list.html", rows=rows, next_after=next_after, first_page=request.args.get("after") is None
     )

@@ -1,16 +1,18 @@
 """The audit log: every coordinator action, filtered by action, member and date; and as CSV."""
-import csv
 import io
 import json
 
 from flask import Response, abort, g, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import Optional, ValidationError
 
+from .. import csv_safe
+from ..security_log import exported
 from ..services.audit_log import Filters, actions, all_events, events_page, member_name
+from ..web.args import int_arg
+from ..web.forms import Form
 from . import bp
 from .context import coordinator_required
 
@@ -36,7 +38,7 @@ ACTION_LABELS = {
 }
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET search: nothing changes
 
@@ -82,7 +84,7 @@ def _args(filters: Filters) -> dict:
 @coordinator_required
 def audit_log():
     form, filters, who = _filters()
-    page = events_page(g.community, filters, before=request.args.get("before", type=int)) if filters else None
+    page = events_page(g.community, filters, before=int_arg("before")) if filters else None
     return render_template(
         "coordinate/audit/log.html",
         form=form,
@@ -101,24 +103,25 @@ def audit_csv():
     if filters is None:
         abort(404)
     community = g.community
+    exported("audit.csv", community=community.slug)
 
     def rows():
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv_safe.writer(buffer)
         writer.writerow(CSV_COLUMNS)
         for event in all_events(community, filters):
             writer.writerow(
                 (
                     event.id,
                     event.created_at.isoformat(),
-                    _cell(event.action),
-                    _cell(event.actor or ""),
-                    _cell(event.subject or ""),
+                    event.action,
+                    event.actor or "",
+                    event.subject or "",
                     event.subject_ref or "",
-                    _cell(event.target_type or ""),
+                    event.target_type or "",
                     event.target_id if event.target_id is not None else "",
-                    _cell(json.dumps(event.details or {}, sort_keys=True)),
-                    _cell(event.remote_addr or ""),
+                    json.dumps(event.details or {}, sort_keys=True),
+                    event.remote_addr or "",
                 )
             )
             if buffer.tell() > 16384:
@@ -132,8 +135,3 @@ def audit_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="audit-{community.slug}.csv"'},
     )
-
-
-def _cell(text: str) -> str:
-    """Text a spreadsheet would run as a formula starts with an apostrophe instead."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

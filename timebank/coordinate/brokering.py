@@ -10,6 +10,7 @@ from ..services.brokering.matches import introduce, match_list, set_match_status
 from ..services.brokering.requests import matches_for, open_request, request_inbox
 from ..services.brokering.suggestions import clean_codes, suggestions
 from ..web import Done, button
+from ..web.args import int_arg
 from . import bp
 from .context import coordinator_required
 
@@ -63,7 +64,7 @@ def _helpers():
 @coordinator_required
 def requests_inbox():
     matched = request.args.get("show") == "matched"
-    rows, next_after = request_inbox(g.community.id, matched=matched, after=request.args.get("after", type=int))
+    rows, next_after = request_inbox(g.community.id, matched=matched, after=int_arg("after"))
     return render_template(
         "coordinate/brokering/inbox.html",
         rows=rows,
@@ -114,7 +115,7 @@ def introduce_helper(listing_id: int):
 @bp.get("/matches")
 @coordinator_required
 def matches():
-    rows, next_before = match_list(g.community.id, before=request.args.get("before", type=int))
+    rows, next_before = match_list(g.community.id, before=int_arg("before"))
     return render_template(
         "coordinate/brokering/matches.html",
         rows=rows,

@@ -6,7 +6,6 @@ correct entry is recorded.
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -14,7 +13,8 @@ from ..dates import parse_month
 from ..errors import AlreadyReversed, CannotReverseReversal, LimitExceeded, TimebankError
 from ..models import Confirmation, EntryKind
 from ..services.corrections import REASON_MAX, corrections_page, entries_page, entry_view, reverse
-from ..web import Done, SubmissionForm, submit
+from ..web import Done, Form, SubmissionForm, submit
+from ..web.args import int_arg
 from . import bp
 from .context import coordinator_required
 
@@ -38,7 +38,7 @@ CONFIRMATION_LABELS = {
 LABELS = {"kinds": KIND_LABELS, "confirmations": CONFIRMATION_LABELS}
 
 
-class EntryFilterForm(FlaskForm):
+class EntryFilterForm(Form):
     class Meta:
         csrf = False  # a GET search: nothing changes
 
@@ -74,7 +74,7 @@ def entries():
     else:
         month = getattr(form.month, "parsed", None) if form.month.data else None
         kind = form.kind.data or None
-        page = entries_page(g.community.id, before=request.args.get("before", type=int), month=month, kind=kind)
+        page = entries_page(g.community.id, before=int_arg("before"), month=month, kind=kind)
     filters = {"month": month.strftime("%Y-%m") if month else None, "kind": kind}
     return render_template(
         "coordinate/corrections/entries.html",
@@ -147,7 +147,7 @@ def reverse_entry(entry_id: int):
 @bp.get("/corrections")
 @coordinator_required
 def corrections():
-    page = corrections_page(g.community.id, before=request.args.get("before", type=int))
+    page = corrections_page(g.community.id, before=int_arg("before"))
     return render_template(
         "coordinate/corrections/corrections.html", page=page, first_page="before" not in request.args, **LABELS
     )

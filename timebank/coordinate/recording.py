@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..errors import LimitExceeded, TimebankError
 from ..extensions import db
 from ..formatting import hours_minutes
+from ..input_rules import in_int_range
 from ..models import Account, ActivityCategory, Confirmation, Listing
 from ..services.exchanges.on_behalf import confirm_on_behalf, match_here, record_exchange, timesheet
 from ..services.exchanges.pending import pending_exchanges
@@ -33,6 +34,7 @@ from ..services.exchanges.posting import account_label
 from ..services.people import member_account
 from ..services.people.search import find_people, people_by_account
 from ..web import Done, SubmissionForm, button, submit
+from ..web.args import int_arg
 from . import bp
 from .context import coordinator_required, member_here
 
@@ -152,7 +154,7 @@ def record():
     if request.method == "GET":
         form.ensure_submission_id()
         form.occurred_on.data = g.community.today()
-        match = _match_or_404(request.args.get("match", type=int))
+        match = _match_or_404(int_arg("match"))
         if match is not None:
             form.match.data = str(match.id)
             form.giver.data = _account_of(match.helper)
@@ -196,9 +198,10 @@ def record():
 
 def _int(value) -> int | None:
     try:
-        return int(value) if value else None
+        number = int(value) if value else None
     except (TypeError, ValueError):
         return None
+    return number if number is None or in_int_range(number) else None
 
 
 def _match_or_404(match_id: int | None):
@@ -227,7 +230,7 @@ def _label_of(field) -> str:
 @bp.get("/pending")
 @coordinator_required
 def pending():
-    rows, next_after = pending_exchanges(g.community.id, after=request.args.get("after", type=int))
+    rows, next_after = pending_exchanges(g.community.id, after=int_arg("after"))
     return render_template(
         "coordinate/recording/pending.html",
         rows=rows,

@@ -13,6 +13,7 @@ from ..services.people.search import find_people, people_by_membership
 from ..services.sessions.reading import payer_accounts, session_detail, session_list
 from ..services.sessions.record import SessionInput, record_session
 from ..web import Done, submit
+from ..web.args import int_arg
 from . import bp
 from .context import coordinator_required
 from .recording import ERROR_FIELDS, DurationForm, activity_choices
@@ -167,7 +168,7 @@ def _record(form: SessionForm):
 @bp.get("/sessions")
 @coordinator_required
 def sessions():
-    rows, next_before = session_list(g.community.id, before=request.args.get("before", type=int))
+    rows, next_before = session_list(g.community.id, before=int_arg("before"))
     return render_template(
         "coordinate/sessions/list.html", rows=rows, next_before=next_before, first_page=request.args.get("before") is None
     )

@@ -1,7 +1,6 @@
 """Forms of the member pages. Those that record something carry a submission id made when the
 page is drawn (`SubmissionForm`), so that sending one twice records one thing."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..web.forms import SubmissionForm
+from ..web.forms import Form, SubmissionForm
 
 QUICK_CHOICES = [
     SelectChoice("30", _l("30 minutes")),
@@ -67,7 +66,7 @@ class LogTimeForm(SubmissionForm):
         return ok
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
 
 
@@ -82,11 +81,11 @@ class ListingForm(SubmissionForm):
     category = SelectField(_l("Which activity is it?"), coerce=int, validators=[Optional()])
 
 
-class HelpForm(FlaskForm):
+class HelpForm(Form):
     message = TextAreaField(_l("A message for them (optional)"), validators=[Optional(), Length(max=500)])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(_l("The name others see (optional)"), validators=[Optional(), Length(max=100)])
     skills = TextAreaField(_l("What I can offer"), validators=[Optional(), Length(max=2000)])
     availability = TextAreaField(_l("When I am usually free"), validators=[Optional(), Length(max=1000)])

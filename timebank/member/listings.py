@@ -19,6 +19,7 @@ from ..services.listings import (
     visible_listing,
 )
 from ..web import Done, button, form_page
+from ..web.args import int_arg, text_arg
 from . import bp
 from .context import member_required
 from .forms import HelpForm, ListingForm
@@ -37,10 +38,10 @@ def _categories() -> list[SelectChoice]:
 @member_required
 def listings():
     type_ = request.args.get("type") if request.args.get("type") in set(ListingType) else None
-    category_id = request.args.get("category", type=int) or None
-    text = (request.args.get("q") or "").strip()[:100]
+    category_id = int_arg("category") or None
+    text = text_arg("q")
     rows, next_before = browse(
-        g.membership, type_=type_, category_id=category_id, text=text, before=request.args.get("before", type=int)
+        g.membership, type_=type_, category_id=category_id, text=text, before=int_arg("before")
     )
     return render_template(
         "member/listings.html",

@@ -1,12 +1,14 @@
 """The member's statement: newest first, a page at a time by key, filtered by month; and CSV."""
-import csv
 import io
 from datetime import date
 
 from flask import Response, abort, g, render_template, request, stream_with_context
 
+from .. import csv_safe
 from ..dates import parse_month
+from ..security_log import exported
 from ..services.statements import statement_lines, statement_page
+from ..web.args import int_arg
 from . import bp
 from .context import member_required
 
@@ -27,7 +29,7 @@ def _month_arg() -> date | None:
 @member_required
 def statement():
     month = _month_arg()
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     page = statement_page(g.account.id, before=before, month=month)
     return render_template("member/statement.html", page=page, month=month, first_page=before is None)
 
@@ -37,10 +39,11 @@ def statement():
 def statement_csv():
     month = _month_arg()
     account_id = g.account.id
+    exported("statement.csv", membership_id=g.membership.id, month=month)
 
     def rows():
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csv_safe.writer(buffer)
         writer.writerow(CSV_COLUMNS)
         for line in statement_lines(account_id, month):
             writer.writerow(

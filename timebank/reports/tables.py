@@ -4,13 +4,14 @@ that a table on the page, its CSV and report.json always hold the same numbers.
 A cell knows whether its value is there, hidden by the privacy rules (its key path is listed in
 the report's `suppressed`) or missing because it could not be computed (`null` and not listed).
 """
-import csv
 import io
 import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from .. import csv_safe
 
 OK, SUPPRESSED, MISSING = "ok", "suppressed", "null"
 #: The balance index's five bins, from -1 to 1 (METRICS.md, B2).
@@ -308,16 +309,14 @@ def _csv_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    text = str(value)
-    # A spreadsheet would run a cell that starts like a formula (CWE-1236).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return str(value)  # neutralised, if it could start a formula, by csv_safe
 
 
 def to_csv(table: Table, threshold: int) -> str:
     """The table as CSV: hidden values are empty, and the `suppressed` column says which and why."""
     reason = _("fewer than %(n)d people", n=threshold)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_safe.writer(out, lineterminator="\r\n")
     writer.writerow([c.key for c in table.columns] + ["suppressed"])
     for row in table.rows:
         hidden = [column.key for column, c in zip(table.columns, row, strict=True) if c.state == SUPPRESSED]

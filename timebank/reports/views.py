@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..errors import NotFound, TimebankError
 from ..formatting import hours_minutes
+from ..security_log import exported, refused
 from ..services.access import viewable_communities, viewable_community
 from ..services.report_periods import InvalidPeriod, Period, parse_period
 from . import bp, charts, figures, programme
@@ -26,6 +27,7 @@ def _viewable(slug: str):
     try:
         return viewable_community(current_user, slug)
     except NotFound:
+        refused(404)
         abort(404)
 
 
@@ -160,6 +162,7 @@ def table_csv(slug: str, name: str):
         return Response(str(error) + "\n", 400, mimetype="text/plain")
     data = compute_report(community, period, unsuppressed)
     body = to_csv(TABLES[name](data), data.get("threshold") or community.suppression_threshold)
+    exported(f"report.{name}.csv", community=community.slug, unsuppressed=unsuppressed)
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{community.slug}-{name}-{period.start.isoformat()}-{period.end.isoformat()}.csv"'
@@ -178,7 +181,9 @@ def report_json(slug: str):
         community, unsuppressed = viewable_community(current_user, slug)
         period = parse_period(request.args, community.today())
     except NotFound as error:
+        refused(404)
         return _json_error(error, 404)
     except InvalidPeriod as error:
         return _json_error(error, 400)
+    exported("report.json", community=community.slug, unsuppressed=unsuppressed)
     return jsonify(compute_report(community, period, unsuppressed))

@@ -25,11 +25,12 @@ Three once-only mechanisms, one per layer, each guarding what its caller can rep
   is the second line of defence, not a replay: the service returns the existing row.
 """
 from .actions import Done, button, dry_run, form_page, refuse, replayed, submit, transaction
-from .forms import ButtonForm, SubmissionForm, new_submission_id
+from .forms import ButtonForm, Form, SubmissionForm, new_submission_id
 
 __all__ = [
     "ButtonForm",
     "Done",
+    "Form",
     "SubmissionForm",
     "button",
     "dry_run",

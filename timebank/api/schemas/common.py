@@ -3,6 +3,7 @@ import re
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from ...input_rules import has_control_characters
 from ...pagination import PAGE_SIZE
 
 #: Ids fit a 32-bit signed integer column on every database.
@@ -11,12 +12,21 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 
 
 class Text(fields.String):
-    """A string a database can store: no NUL characters and no lone surrogates."""
+    """A string a database can store and a header can carry: no control characters (line breaks
+    only where `multiline`, as in a note; `timebank.input_rules`) and no lone surrogates."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs):
+        self.multiline = multiline
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in value:
             raise ValidationError("Must not contain NUL characters.")
+        if has_control_characters(value, multiline=self.multiline):
+            raise ValidationError(
+                "Must not contain control characters" + (" other than tabs and line breaks." if self.multiline else ".")
+            )
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:

@@ -10,7 +10,7 @@ class EntryArgs(CursorArgs):
 
 
 class ReverseSchema(LoadSchema):
-    reason = Text(required=True, validate=validate.Length(1, 500))
+    reason = Text(multiline=True, required=True, validate=validate.Length(1, 500))
     limit_override = fields.Boolean(load_default=False)
 
 

@@ -10,11 +10,11 @@ class LogExchangeSchema(LoadSchema):
     minutes = fields.Integer(strict=True, required=True, validate=validate.Range(1, 24 * 60))
     occurred_on = fields.Date(required=True)
     activity_id = Id(required=True)
-    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    note = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class DeclineSchema(LoadSchema):
-    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    reason = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class PartnerArgs(CommunityArgs):

@@ -15,7 +15,7 @@ class NewListingSchema(LoadSchema):
     community = Slug(load_default=None)
     type = fields.String(required=True, validate=validate.OneOf(TYPES))
     title = Text(required=True, validate=validate.Length(1, 120))
-    description = Text(load_default="", validate=validate.Length(max=2000))
+    description = Text(multiline=True, load_default="", validate=validate.Length(max=2000))
     category_id = Id(load_default=None, allow_none=True)
 
 

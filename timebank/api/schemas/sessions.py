@@ -16,7 +16,7 @@ class NewSessionSchema(LoadSchema):
     attendee_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=500), metadata={"description": "Membership ids."})
     coproduction_step = fields.String(load_default=None, allow_none=True, validate=validate.OneOf([str(s) for s in CoproductionStep]))
     ladder_rung = fields.String(load_default=None, allow_none=True, validate=validate.OneOf([str(r) for r in LadderRung]))
-    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    note = Text(multiline=True, load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class SessionSchema(Schema):
