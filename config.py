@@ -67,13 +67,34 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # A CSRF token lasts as long as the session, so that a form filled in slowly still submits.
     WTF_CSRF_TIME_LIMIT = None
+    # The largest request body read (413 beyond it); the ledger import page takes a file of up
+    # to 20 MB, so its route allows IMPORT_MAX_CONTENT_LENGTH (the file and the form around it).
+    MAX_CONTENT_LENGTH = Env("MAX_CONTENT_LENGTH", 2 * 1024 * 1024, int)
+    IMPORT_MAX_CONTENT_LENGTH = Env("IMPORT_MAX_CONTENT_LENGTH", 21_000_000, int)
+    # Strict-Transport-Security on every response (production only: it needs TLS in front).
+    HSTS = None
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
 
     RATELIMIT_STORAGE_URI = Env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Wrong passwords from one address, whatever the account (members at a day centre share one).
     LOGIN_RATE_LIMIT = "10 per minute"
+    # One account from one address: after LOGIN_FREE_FAILURES wrong passwords in a row, each
+    # further one doubles the wait before the next try (1 s, 2 s, 4 s ... up to
+    # LOGIN_MAX_WAIT_SECONDS). Never a lock on the account as a whole, so that someone guessing
+    # from elsewhere cannot keep its owner out; the failures are audited instead.
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_MAX_WAIT_SECONDS = 900
+    # Forgotten-password emails asked for, per address and per email address.
+    PASSWORD_RESET_RATE_LIMIT = "5 per hour"
+    # Sessions end after this long without a request (idle) and this long after signing in
+    # (lifetime): shorter for coordinators, funders and administrators, who see more.
+    SESSION_IDLE_MINUTES_STAFF = 30
+    SESSION_IDLE_MINUTES_MEMBER = 12 * 60
+    SESSION_LIFETIME_HOURS_STAFF = 12
+    SESSION_LIFETIME_HOURS_MEMBER = 30 * 24
     # The JSON API: one budget per token, and one per person across all their tokens and session.
     API_RATE_LIMIT_TOKEN = "300 per minute"
     API_RATE_LIMIT_USER = "600 per minute"
@@ -140,6 +161,7 @@ class Production(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS = "max-age=31536000; includeSubDomains"
 
 
 CONFIGS = {"development": Development, "testing": Testing, "production": Production}

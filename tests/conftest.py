@@ -39,7 +39,7 @@ from sqlalchemy.pool import NullPool
 
 import config
 from timebank import create_app
-from timebank.extensions import db
+from timebank.extensions import db, limiter
 from timebank.mail import sent_messages
 from timebank.services.communities import create_community
 from timebank.services.people import add_membership, create_user, member_account
@@ -268,6 +268,10 @@ class RolledBack:
         self.app.config.clear()
         self.app.config.update(self.config)
         sent_messages(self.app).clear()  # what the "memory" mail backend kept
+        # The limiter is one extension for every app, so its counters (sign-in throttling) would
+        # otherwise carry from one test to the next.
+        if getattr(limiter, "_storage", None) is not None:  # none while every app has it off
+            limiter.reset()
         huey = self.app.extensions.get("huey")
         if huey is not None:
             huey.flush()  # tasks scheduled for later in immediate mode's memory storage

@@ -18,6 +18,7 @@ COMMANDS = [
     ["backup", "restore"],
     ["period", "close"],
     ["users", "create"],
+    ["users", "erase"],
     ["exchanges", "auto-confirm"],
     ["demo", "seed"],
     ["mail", "outbox"],
@@ -89,7 +90,7 @@ def test_users_create_funder_gets_no_account(runner, community):
     "args, message",
     [
         (["--email", "not-an-email"], "email address in the right format"),
-        (["--password", "short"], "at least 10 characters"),
+        (["--password", "short"], "at least 8 characters"),
         (["--kind", "wizard"], "A kind is one of"),
         (["--role", "king"], "Invalid value for '--role'"),
         (["--community", "nowhere"], "no community called nowhere"),

@@ -164,7 +164,7 @@ def test_the_sign_up_form_refuses_what_is_missing_and_keeps_the_answers(client, 
     html = assert_form_error(client.post("/join/riverside", data=signup_form(community, name="")), "name", "Enter your name")
     assert 'value="dele@example.org"' in html and "I can cook" in html
     assert 'value="correct horse battery"' not in html, "a password is never sent back"
-    assert_form_error(client.post("/join/riverside", data=signup_form(community, password="short")), "password", "at least 10 characters")
+    assert_form_error(client.post("/join/riverside", data=signup_form(community, password="short")), "password", "at least 8 characters")
     assert_form_error(client.post("/join/riverside", data=signup_form(community, email="not-an-email")), "email", "right format")
     assert_form_error(client.post("/join/riverside", data=signup_form(community, kind=None)), "kind", "Choose which best describes you")
     assert count(User) == 0

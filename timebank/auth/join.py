@@ -12,7 +12,8 @@ from ..services.people import MIN_PASSWORD_LENGTH, applications, invitations
 from ..services.people.memberships import person_kinds
 from ..web import Done, SubmissionForm, replayed, submit
 from . import bp
-from .routes import login_limit, start_session
+from .routes import login_limit
+from .sessions import start_session
 
 PASSWORD_HINT = _l("At least %(n)d characters. A few words you will remember work well.", n=MIN_PASSWORD_LENGTH)
 

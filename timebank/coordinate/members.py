@@ -10,9 +10,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..models import Membership, MembershipStatus, Role
 from ..services.people import applications as application_service
-from ..services.people import directory, invitations, leaving, member_account, standing
+from ..services.people import credentials, directory, invitations, leaving, member_account, standing
 from ..services.people.memberships import person_kinds
 from ..web import ButtonForm, Done, SubmissionForm, button, form_page, new_submission_id
+from ..web.args import int_arg, text_arg
 from . import bp
 from .context import coordinator_required, member_here
 from .member_page import ROLE_LABELS, STATUS_LABELS, member_url, render_member_page
@@ -80,10 +81,10 @@ def members():
     kinds = person_kinds(g.community.id)
     status = request.args.get("status") if request.args.get("status") in set(MembershipStatus) else None
     role = request.args.get("role") if request.args.get("role") in set(Role) else None
-    kind_id = request.args.get("kind", type=int) if request.args.get("kind", type=int) in {k.id for k in kinds} else None
-    text = (request.args.get("q") or "").strip()[:100]
+    kind_id = int_arg("kind") if int_arg("kind") in {k.id for k in kinds} else None
+    text = text_arg("q")
     rows, next_after = directory.member_list(
-        g.community.id, text=text, kind_id=kind_id, status=status, role=role, after=request.args.get("after", type=int)
+        g.community.id, text=text, kind_id=kind_id, status=status, role=role, after=int_arg("after")
     )
     pending = application_service.count_applications(g.community.id)
     return render_template(
@@ -112,7 +113,7 @@ def member(membership_id: int):
 @bp.get("/applications")
 @coordinator_required
 def applications():
-    rows, next_after = application_service.applications(g.community.id, after=request.args.get("after", type=int))
+    rows, next_after = application_service.applications(g.community.id, after=int_arg("after"))
     return render_template(
         "coordinate/members/applications.html",
         rows=rows,
@@ -261,6 +262,20 @@ def reinstate(membership_id: int):
     return button(
         lambda: standing.reinstate(g.coordinator, membership_id),
         Done(back, _("%(name)s is reinstated.", name=membership.name)),
+        back=back,
+        form=ButtonForm(),
+    )
+
+
+@bp.post("/members/<int:membership_id>/sign-out-everywhere")
+@coordinator_required
+def sign_out_everywhere(membership_id: int):
+    """A lost phone or a shared computer: every session of theirs ends at once."""
+    membership = member_here(membership_id)
+    back = member_url(membership_id)
+    return button(
+        lambda: credentials.sign_out_everywhere(g.coordinator, membership_id),
+        Done(back, _("%(name)s is signed out everywhere.", name=membership.name)),
         back=back,
         form=ButtonForm(),
     )

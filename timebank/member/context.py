@@ -10,6 +10,7 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from ..database import READ_ONLY_METHODS
+from ..security_log import refused
 from ..services.access import account_memberships, member_context
 from ..tasks.jobs import auto_confirm_account
 
@@ -31,6 +32,7 @@ def member_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if load_membership() is None:
+            refused(403)
             return render_template("member/no_account.html"), 403
         if request.method not in READ_ONLY_METHODS:
             _apply_auto_confirm()
@@ -46,6 +48,7 @@ def _apply_auto_confirm() -> None:
 
 def switch_community(community_id: int):
     if community_id not in {m.community_id for m in account_memberships(current_user.id)}:
+        refused(404)
         abort(404)
     session["community_id"] = community_id
     return redirect(url_for("main.home"))

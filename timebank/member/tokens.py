@@ -6,14 +6,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..errors import TimebankError
 from ..models import TokenScope
 from ..services.tokens import NAME_MAX, create_token, revoke_token, tokens_of
-from ..web import Done, button, form_page
+from ..web import Done, Form, button, form_page
 from . import bp
 
 SCOPE_LABELS = {
@@ -23,7 +22,7 @@ SCOPE_LABELS = {
 }
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     name = StringField(
         _l("What will use this token?"),
         validators=[DataRequired(_l("Give the token a name")), Length(max=NAME_MAX, message=_l("The name must be %(max)d characters or fewer", max=NAME_MAX))],
@@ -36,7 +35,7 @@ class TokenForm(FlaskForm):
         return [str(scope) for scope in TokenScope if getattr(self, str(scope)).data]
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     pass
 
 

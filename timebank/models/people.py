@@ -3,7 +3,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, func, select
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, func, select, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
@@ -46,6 +46,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Goes up by one whenever every copy of the person's session must end (signing out, a new
+    #: password, "sign out everywhere", suspension). The session cookie carries the version it
+    #: was made with (`get_id`), and a cookie with an older one no longer signs anyone in.
+    session_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id", order_by="Membership.id"
@@ -54,6 +58,26 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive users
         return self.disabled_at is None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session cookie: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
+
+
+class PasswordResetToken(db.Model):
+    """A single-use link to choose a new password, sent by email; it expires after an hour.
+    Only the SHA-256 of the link's secret is kept, so a copy of the database opens nothing."""
+
+    __tablename__ = "password_reset_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 (hex) of the secret in the link.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the link was used, or made useless by a newer password.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Membership(db.Model):

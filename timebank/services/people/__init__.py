@@ -13,11 +13,11 @@ from ...errors import InvalidInput
 from ...extensions import db
 from ...models import Account, Community, MemberKind, Membership, Role, User
 from ...models.types import utcnow
+from ...password_policy import MIN_PASSWORD_LENGTH, check_password  # noqa: F401  (the workflows' one policy)
 from ...security import hash_password, needs_rehash, verify_password
 from .memberships import open_account
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD_LENGTH = 10
 #: Roles whose holders exchange time and so hold an account.
 ACCOUNT_ROLES = {Role.MEMBER, Role.COORDINATOR, Role.ADMIN}
 
@@ -37,8 +37,7 @@ def create_user(
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise InvalidInput(_("Someone already uses the email address %(email)s.", email=email))
     if password is not None:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise InvalidInput(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+        check_password(password, name=name, email=email)
         password_hash = hash_password(password)
     user = User(email=email, name=name.strip(), password_hash=password_hash, created_at=now or utcnow())
     db.session.add(user)

@@ -16,7 +16,7 @@ from ...models.types import utcnow
 from ...pagination import PAGE_SIZE, page_of
 from ...security import hash_password
 from .. import audit
-from . import ACCOUNT_ROLES, EMAIL_RE, MIN_PASSWORD_LENGTH, create_user, new_member_ref, normalise_email
+from . import ACCOUNT_ROLES, EMAIL_RE, check_password, create_user, new_member_ref, normalise_email
 from .memberships import audit_membership, email_person, kind_here, membership_here, open_account
 
 NOTE_MAX = 1000
@@ -41,8 +41,7 @@ def apply(
         raise InvalidInput(_("Enter your name."), field="name")
     if not EMAIL_RE.match(email):
         raise InvalidInput(_("Enter an email address in the right format, like name@example.org."), field="email")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password")
+    check_password(password, name=name, email=email)
     kind = kind_here(community.id, kind_id)
     if len(note) > NOTE_MAX:
         raise InvalidInput(_("Keep it to %(n)d characters or fewer.", n=NOTE_MAX), field="note")

@@ -15,7 +15,7 @@ from ...models import Community, Invitation, MemberKind, Membership, User
 from ...models.types import utcnow
 from ...security import hash_password
 from .. import audit
-from . import ACCOUNT_ROLES, EMAIL_RE, MIN_PASSWORD_LENGTH, add_membership, create_user, normalise_email
+from . import ACCOUNT_ROLES, EMAIL_RE, add_membership, check_password, create_user, normalise_email
 from .memberships import check_grantable, email_person, kind_here
 
 INVITATION_DAYS = 14
@@ -102,8 +102,7 @@ def accept_invitation(token: str, *, name: str, password: str, now: datetime | N
     someone imported from a file, only the password is set). The link then stops working."""
     now = now or utcnow()
     invitation = invitation_by_token(token, lock=True, now=now)  # two tabs accepting at once: one wins
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(_("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password")
+    check_password(password, name=(name or "").strip() or invitation.name, email=invitation.email)
     community = db.session.get(Community, invitation.community_id)
     user = db.session.scalar(select(User).where(User.email == invitation.email))
     membership = None

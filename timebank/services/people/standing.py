@@ -11,6 +11,7 @@ from ...models import Account, KindChange, Membership, MembershipStatus
 from ...models.types import utcnow
 from ..notes import add_note
 from . import ACCOUNT_ROLES
+from .credentials import end_sessions
 from .memberships import audit_membership, check_grantable, check_manageable, kind_here, membership_here, open_account
 
 
@@ -72,6 +73,8 @@ def suspend(actor: Membership, membership_id: int, reason: str | None = None, *,
     if membership.status != MembershipStatus.ACTIVE:
         raise WrongMemberStatus(_("Only an active member can be suspended."))
     membership.status = MembershipStatus.SUSPENDED
+    # Signed out at once, in every browser: a session made before the suspension is worth nothing.
+    end_sessions(membership.user, "suspended")
     if (reason or "").strip():
         add_note(actor, membership.id, _("Suspended: %(reason)s", reason=reason.strip()), audited=False, now=now)
     audit_membership(actor, "member.suspend", membership, now=now)
