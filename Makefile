@@ -41,7 +41,7 @@ run: install
 	@echo "Serving on http://127.0.0.1:$(PORT) with a task worker (Ctrl-C stops both)"
 	@$(FLASK) tasks worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --logger-class timebank.access_log.RedactingLogger wsgi:app
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

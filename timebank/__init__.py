@@ -26,6 +26,7 @@ def create_app(config=None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
+    _register_body_limits(app)  # before CSRFProtect, which reads the body first
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
@@ -36,7 +37,7 @@ def create_app(config=None) -> Flask:
     with app.app_context():
         configure_engine(db.engine, app.config)
 
-    from . import mail, models  # noqa: F401  (register the tables, and sending mail on commit)
+    from . import mail, models, security_log  # noqa: F401  (register the tables, and sending mail on commit)
     from .api import init_api
     from .auth import bp as auth_bp
     from .cli import register_cli
@@ -45,7 +46,9 @@ def create_app(config=None) -> Flask:
     from .member import bp as member_bp
     from .reports import bp as reports_bp
     from .tasks import init_tasks
+    from .web.args import IdConverter
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(member_bp)
@@ -54,6 +57,7 @@ def create_app(config=None) -> Flask:
     init_api(app)
     register_cli(app)
     init_tasks(app)
+    security_log.init_app(app)
     register_filters(app)
     _register_error_pages(app)
     _register_template_globals(app)
@@ -85,6 +89,10 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(429)
     def too_many(error):
         return app_error_response(error) or (render_template("errors/429.html"), 429)
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return app_error_response(error) or (render_template("errors/413.html"), 413)
 
     @app.errorhandler(405)
     def method_not_allowed(error):
@@ -134,4 +142,16 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("HSTS"):
+            response.headers.setdefault("Strict-Transport-Security", app.config["HSTS"])
         return response
+
+
+def _register_body_limits(app: Flask) -> None:
+    # MAX_CONTENT_LENGTH bounds every body; the ledger import page takes a larger file.
+    @app.before_request
+    def allow_import_files():
+        from flask import request
+
+        if request.endpoint == "coordinate.ledger_import":
+            request.max_content_length = app.config["IMPORT_MAX_CONTENT_LENGTH"]

@@ -10,40 +10,20 @@ from datetime import timedelta
 
 import pytest
 from conftest import utc_now
-from flask import url_for
-from flask_migrate import upgrade
+from routes_support import account_of, demo_url_values, routes, seeded_demo_app, urls_for
 from sqlalchemy import event, inspect, select, text
 
-import config
-from timebank import create_app
 from timebank.extensions import db
-from timebank.models import (
-    Account,
-    AccountType,
-    Community,
-    Entry,
-    Exchange,
-    ExchangeStatus,
-    GroupSession,
-    Listing,
-    Membership,
-    ReportingPeriod,
-    User,
-)
-from timebank.reports.tables import TABLES
+from timebank.models import Community, Exchange, ExchangeStatus
 
-SMALL = ["--members", "30", "--exchanges", "600", "--seed", "3"]
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("get-writes-nothing") / "demo.sqlite"
-    app = create_app(type("DemoTesting", (config.Testing,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}))
+    app = seeded_demo_app(f"sqlite:///{path}")
     with app.app_context():
-        upgrade()
-        result = app.test_cli_runner().invoke(args=["demo", "seed", *SMALL])
-        assert result.exit_code == 0, result.output
         _make_one_exchange_due(app)
         db.session.remove()
     # Each request below has an app context (a session, a `g`) of its own, as in production.
@@ -56,7 +36,7 @@ def _make_one_exchange_due(app) -> None:
     """A pending exchange of member01's past the auto-confirm days: the kind of thing a page
     used to post as it was viewed."""
     community = db.session.scalar(select(Community).where(Community.slug == "demo"))
-    account_id = _account_of("member01@demo.example")
+    account_id = account_of("member01@demo.example")
     exchange = db.session.scalar(
         select(Exchange).where(
             Exchange.status == ExchangeStatus.PENDING,
@@ -66,12 +46,6 @@ def _make_one_exchange_due(app) -> None:
     assert exchange is not None, "the demo gives member01 a pending exchange"
     exchange.created_at = utc_now() - timedelta(days=(community.auto_confirm_days or 14) + 1)
     db.session.commit()
-
-
-def _account_of(email: str) -> int:
-    return db.session.scalar(
-        select(Account.id).join(Membership, Membership.id == Account.membership_id).join(User).where(User.email == email)
-    )
 
 
 def checksum() -> dict[str, str]:
@@ -87,42 +61,12 @@ def checksum() -> dict[str, str]:
     return sums
 
 
-def url_values(app) -> dict[str, list]:
-    """Real values from the demo for every URL parameter a GET route takes."""
-    community = db.session.scalar(select(Community).where(Community.slug == "demo"))
-    member_account = _account_of("member01@demo.example")
-    mine = (Exchange.giver_account_id == member_account) | (Exchange.receiver_account_id == member_account)
-    first = lambda query: db.session.scalar(query.limit(1))  # noqa: E731
-    values = {
-        "slug": [community.slug],
-        "exchange_id": [first(select(Exchange.id).where(mine, Exchange.status == ExchangeStatus.PENDING))],
-        "entry_id": [first(select(Entry.id).where(Entry.community_id == community.id).order_by(Entry.id.desc()))],
-        "listing_id": [first(select(Listing.id).where(Listing.community_id == community.id))],
-        "session_id": [first(select(GroupSession.id).where(GroupSession.community_id == community.id))],
-        "membership_id": [first(select(Membership.id).join(User).where(User.email == "member01@demo.example"))],
-        "account_id": [first(select(Account.id).where(Account.community_id == community.id, Account.type == AccountType.ORGANISATION))],
-        "month": [f"{m:%Y-%m}" for m in db.session.scalars(select(ReportingPeriod.month).limit(1))],
-        "name": sorted(TABLES),
-        "token": ["not-a-real-invitation-token"],
-        "filename": ["site.css"],
-    }
-    db.session.rollback()
-    return values
-
-
 def get_urls(app) -> list[str]:
-    values = url_values(app)
+    values = demo_url_values()
     urls = []
     with app.test_request_context():
-        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-            if "GET" not in rule.methods:
-                continue
-            missing = [name for name in rule.arguments if not values.get(name)]
-            assert not missing, f"{rule.rule}: give this test a demo value for {missing}"
-            combos = [{}]
-            for name in sorted(rule.arguments):
-                combos = [{**combo, name: value} for combo in combos for value in values[name]]
-            urls.extend(url_for(rule.endpoint, **combo) for combo in combos)
+        for rule, _method in (r for r in routes(app) if r[1] == "GET"):
+            urls.extend(urls_for(app, rule, values))
     return urls
 
 
@@ -186,7 +130,7 @@ def test_a_due_exchange_is_shown_as_pending_and_posted_by_the_form_that_acts(dem
 
 
 def _due_exchange_of(email: str) -> int:
-    account_id = _account_of(email)
+    account_id = account_of(email)
     community = db.session.scalar(select(Community).where(Community.slug == "demo"))
     cutoff = utc_now() - timedelta(days=community.auto_confirm_days or 14)
     due = db.session.scalar(

@@ -18,6 +18,7 @@ from limits import parse
 from ..extensions import csrf, db, limiter
 from ..models import ApiToken, User
 from ..models.types import utcnow
+from ..security_log import refused
 from ..services.tokens import needs_use_recorded, record_use, token_for_secret
 from ..tasks import enqueue
 from .problems import CsrfFailed, InsufficientScope, RateLimited, Unauthorized
@@ -35,12 +36,16 @@ class Caller:
 
 def authenticate(scope: str) -> Caller:
     header = request.headers.get("Authorization")
-    if header is not None:
-        caller = _from_token(header, scope)
-    elif current_user.is_authenticated:
-        caller = _from_session()
-    else:
-        raise Unauthorized()
+    try:
+        if header is not None:
+            caller = _from_token(header, scope)
+        elif current_user.is_authenticated:
+            caller = _from_session()
+        else:
+            raise Unauthorized()
+    except (Unauthorized, InsufficientScope) as refusal:
+        refused(refusal.status)
+        raise
     g.api_caller = caller
     check_rate_limits(caller)
     return caller
