@@ -9,6 +9,7 @@ from . import (  # noqa: E402,F401
     audit,
     brokering,
     corrections,
+    erasure,
     ledger_import,
     member_import,
     members,

@@ -1,5 +1,4 @@
 """The member's profile, notifications, and downloading everything the app holds about them."""
-import csv
 import io
 import json
 import zipfile
@@ -8,9 +7,12 @@ from flask import Response, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import csv_safe
+from ..security_log import exported
 from ..services import notifications
 from ..services.people.profile import my_data, update_profile
 from ..web import Done, button, form_page
+from ..web.args import int_arg
 from . import bp
 from .context import member_required
 from .forms import ProfileForm
@@ -32,7 +34,7 @@ def profile():
 @bp.get("/notifications")
 @member_required
 def notifications_page():
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     rows, next_before = notifications.recent(current_user.id, before_id=before)
     return render_template("member/notifications.html", rows=rows, describe=notifications.describe, next_before=next_before)
 
@@ -53,6 +55,7 @@ def my_data_page():
 @bp.get("/my-data.json")
 @member_required
 def my_data_json():
+    exported("my-data.json", membership_id=g.membership.id)
     body = json.dumps(my_data(g.membership), indent=2, ensure_ascii=False)
     return Response(body, mimetype="application/json", headers={"Content-Disposition": 'attachment; filename="my-timebank-data.json"'})
 
@@ -61,6 +64,7 @@ def my_data_json():
 @member_required
 def my_data_csv():
     """The same data as CSV files (one per section) in a zip, for a spreadsheet."""
+    exported("my-data.zip", membership_id=g.membership.id)
     data = my_data(g.membership)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -69,7 +73,7 @@ def my_data_csv():
             text = io.StringIO()
             if rows:
                 columns = list(rows[0].keys())
-                writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
+                writer = csv_safe.DictWriter(text, fieldnames=columns)
                 writer.writeheader()
                 for row in rows:
                     writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()})

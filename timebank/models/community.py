@@ -34,6 +34,7 @@ class Community(db.Model):
             "value_rate_low <= value_rate_central AND value_rate_central <= value_rate_high",
             name="value_rates_ordered",
         ),
+        CheckConstraint("retention_days >= 30", name="retention_days_at_least_30"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +58,10 @@ class Community(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
     #: Report cells built from fewer people than this are suppressed for funders.
     suppression_threshold: Mapped[int] = mapped_column(Integer, default=5)
+    #: Days kept, by the daily purge (`tasks.jobs.purge_by_retention`): notifications, and the
+    #: text of closed offers and requests (the rows stay, for the report). UK GDPR: no longer
+    #: than needed.
+    retention_days: Mapped[int] = mapped_column(Integer, default=365)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     kinds: Mapped[list["MemberKind"]] = relationship(back_populates="community", order_by="MemberKind.id")

@@ -15,6 +15,7 @@ from sqlalchemy import delete, or_, select
 from ..extensions import db
 from ..models import Community, Exchange, FormSubmission, IdempotencyRecord, OutboxMessage, OutboxStatus, PeriodicRun
 from ..services.exchanges.auto_confirm import auto_confirm_due, due_for_auto_confirm
+from ..services.retention import purge_past_retention
 from .queue import periodic
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,18 @@ def purge_old_records(now: datetime) -> str:
     }
     db.session.commit()
     return ", ".join(f"{n} {what}" for what, n in counts.items())
+
+
+@periodic(every_minutes=1440)
+def sweep_past_retention(now: datetime) -> str:
+    """Per community, let go of what is older than its retention setting (notifications, the
+    text of closed offers and requests: `services.retention`), one community per transaction."""
+    lines = []
+    for community_id, slug in db.session.execute(select(Community.id, Community.slug).order_by(Community.id)).all():
+        counts = purge_past_retention(db.session.get(Community, community_id), now=now)
+        db.session.commit()
+        lines.append(f"{slug}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return "; ".join(lines) or "no communities"
 
 
 def _delete(statement) -> int:

@@ -11,11 +11,17 @@ from ...extensions import db
 from ...models import (
     Account,
     AccountType,
+    ActivityCategory,
+    ApiToken,
+    Attendance,
     ContactBy,
+    Entry,
     Exchange,
+    GroupSession,
     HelpOffer,
     KindChange,
     Listing,
+    Match,
     MemberKind,
     Membership,
     MembershipStatus,
@@ -102,26 +108,47 @@ def search_partners(membership: Membership, own_account_id: int, text: str = "",
 
 
 def my_data(membership: Membership) -> dict:
-    """Everything the app holds about this member in this community, for them to download."""
+    """Everything the app holds about this member in this community, for them to download.
+    Every column linked to a person is here or, with the reason, in `my_data_columns`
+    (tests/integration/test_my_data_complete.py holds the two together)."""
     user = membership.user
     account = db.session.scalar(select(Account).where(Account.membership_id == membership.id))
     kinds = dict(db.session.execute(select(MemberKind.id, MemberKind.label)).all())
-    exchanges = []
+    activities = dict(
+        db.session.execute(select(ActivityCategory.id, ActivityCategory.name).where(ActivityCategory.community_id == membership.community_id)).all()
+    )
+    exchanges, ledger = [], {}
     if account is not None:
         exchanges = db.session.scalars(
             select(Exchange)
             .where(or_(Exchange.giver_account_id == account.id, Exchange.receiver_account_id == account.id))
             .order_by(Exchange.id)
         ).all()
+        ledger = {
+            row.id: row
+            for row in db.session.execute(
+                select(Entry.id, Entry.note, Entry.reason, Entry.confirmation, Entry.recorded_at, Entry.coproduction_step,
+                       Entry.ladder_rung, Posting.holder_kind)
+                .join(Posting, Posting.entry_id == Entry.id)
+                .where(Posting.account_id == account.id)
+            )
+        }
     return {
-        "person": {"name": user.name, "email": user.email, "joined_app": user.created_at.isoformat()},
+        "person": {
+            "name": user.name,
+            "email": user.email,
+            "joined_app": user.created_at.isoformat(),
+            "last_signed_in": _when(user.last_login_at),
+        },
         "membership": {
             "community": membership.community.name,
             "role": membership.role,
             "kind": kinds.get(membership.kind_id),
             "status": membership.status,
             "joined_on": membership.joined_on.isoformat(),
+            "left_on": _when(membership.left_on),
             "reference": membership.ref,
+            "application_note": membership.application_note,
         },
         "profile": {
             "display_name": membership.display_name,
@@ -139,45 +166,123 @@ def my_data(membership: Membership) -> dict:
         ],
         "account": None
         if account is None
-        else {"balance_minutes": account.balance, "floor_minutes": account.floor, "ceiling_minutes": account.ceiling},
+        else {
+            "balance_minutes": account.balance,
+            "floor_minutes": account.floor,
+            "ceiling_minutes": account.ceiling,
+            "opened_at": account.created_at.isoformat(),
+            "closed_at": _when(account.closed_at),
+        },
         "statement": []
         if account is None
-        else [
-            {
-                "entry": line.entry_id,
-                "date": line.occurred_on.isoformat(),
-                "kind": line.kind,
-                "with": list(line.others),
-                "activity": line.activity,
-                "minutes": line.minutes,
-                "balance_after": line.balance_after,
-            }
-            for line in statement_lines(account.id)
-        ],
+        else [_statement_row(line, ledger[line.entry_id]) for line in statement_lines(account.id)],
         "exchanges": [
             {
                 "id": e.id,
                 "date": e.occurred_on.isoformat(),
                 "minutes": e.minutes,
                 "you": "gave" if e.giver_account_id == account.id else "received",
+                "logged_by_you": e.logged_by_account_id == account.id,
+                "activity": activities.get(e.activity_id),
                 "status": e.status,
                 "note": e.note,
                 "logged_at": e.created_at.isoformat(),
+                "decided_at": _when(e.decided_at),
+                "confirmation": e.confirmation,
+                "decline_reason": e.decline_reason,
+                "entry": e.entry_id,
             }
             for e in exchanges
         ],
         "offers_and_requests": [
-            {"id": item.id, "type": item.type, "title": item.title, "description": item.description, "status": item.status, "created_at": item.created_at.isoformat()}
+            {
+                "id": item.id,
+                "type": item.type,
+                "title": item.title,
+                "description": item.description,
+                "category": activities.get(item.category_id),
+                "status": item.status,
+                "created_at": item.created_at.isoformat(),
+                "updated_at": item.updated_at.isoformat(),
+                "closed_at": _when(item.closed_at),
+            }
             for item in db.session.scalars(select(Listing).where(Listing.membership_id == membership.id).order_by(Listing.id))
         ],
         "help_offered": [
             {"request": offer.listing_id, "message": offer.message, "at": offer.created_at.isoformat()}
             for offer in db.session.scalars(select(HelpOffer).where(HelpOffer.membership_id == membership.id))
         ],
+        "introductions": [
+            {
+                "request": match.listing_id,
+                "you": "asked" if match.requester_membership_id == membership.id else "were introduced to help",
+                "status": match.status,
+                "at": match.created_at.isoformat(),
+                "updated_at": match.updated_at.isoformat(),
+                "entry": match.entry_id,
+            }
+            for match in db.session.scalars(
+                select(Match)
+                .where(or_(Match.requester_membership_id == membership.id, Match.helper_membership_id == membership.id))
+                .order_by(Match.id)
+            )
+        ],
+        "group_sessions": [
+            {"session": session.id, "title": session.title, "date": session.occurred_on.isoformat(), "role": role}
+            for session, role in db.session.execute(
+                select(GroupSession, Attendance.role)
+                .join(Attendance, Attendance.session_id == GroupSession.id)
+                .where(Attendance.membership_id == membership.id)
+                .order_by(GroupSession.id)
+            )
+        ],
         "notifications": [
-            {"kind": n.kind, "params": n.params, "at": n.created_at.isoformat(), "read": n.read_at is not None}
+            {
+                "kind": n.kind,
+                "params": n.params,
+                "at": n.created_at.isoformat(),
+                "read": n.read_at is not None,
+                "read_at": _when(n.read_at),
+                "emailed_at": _when(n.emailed_at),
+            }
             for n in db.session.scalars(
                 select(Notification).where(Notification.user_id == user.id, Notification.community_id == membership.community_id).order_by(Notification.id)
             )
         ],
+        "api_tokens": [
+            {
+                "name": token.name,
+                "starts": token.hint,
+                "scopes": token.scopes,
+                "created_at": token.created_at.isoformat(),
+                "last_used_at": _when(token.last_used_at),
+                "revoked_at": _when(token.revoked_at),
+            }
+            for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+        ],
+    }
+
+
+def _when(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _statement_row(line, entry) -> dict:
+    return {
+        "entry": line.entry_id,
+        "number": line.sequence,
+        "date": line.occurred_on.isoformat(),
+        "kind": line.kind,
+        "with": list(line.others),
+        "activity": line.activity,
+        "minutes": line.minutes,
+        "balance_after": line.balance_after,
+        "your_kind": entry.holder_kind,
+        "recorded_at": entry.recorded_at.isoformat(),
+        "confirmation": entry.confirmation,
+        "coproduction_step": entry.coproduction_step,
+        "ladder_rung": entry.ladder_rung,
+        "reverses_entry": line.reverses_id,
+        "note": entry.note,
+        "reason": entry.reason,
     }
