@@ -61,7 +61,7 @@ def worker_config(database_url: str, queue_file: str, **extra):
     return type("WorkerTesting", (config.Testing,), settings)
 
 
-def wait_until(condition, *, timeout: float = 60.0, interval: float = 0.1, what: str = "the condition"):
+def wait_until(condition, *, timeout: float = 180.0, interval: float = 0.1, what: str = "the condition"):
     """Poll `condition()` until it is true; fail (not hang) when `timeout` passes first. The
     bound only stops a broken test: nothing is asserted about how long it took."""
     deadline = time.monotonic() + timeout
