@@ -12,7 +12,8 @@ from flask_login import current_user, login_required
 from ..database import READ_ONLY_METHODS
 from ..security_log import refused
 from ..services.access import account_memberships, member_context
-from ..tasks.jobs import auto_confirm_account
+from ..services.exchanges.auto_confirm import auto_confirm_due, has_due
+from ..web import transaction
 
 
 def load_membership():
@@ -42,7 +43,12 @@ def member_required(view):
 
 
 def _apply_auto_confirm() -> None:
-    if auto_confirm_account(g.membership.community, g.account.id):
+    """Post this account's exchanges past the auto-confirm days, in a transaction of their own
+    before the form's action (which the edge then commits on its own)."""
+    community = g.membership.community
+    if has_due(community, g.account.id):
+        with transaction():
+            auto_confirm_due(community, account_id=g.account.id)
         load_membership()
 
 

@@ -10,11 +10,11 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import Community, Exchange, FormSubmission, IdempotencyRecord, OutboxMessage, OutboxStatus, PeriodicRun
-from ..services.exchanges.auto_confirm import auto_confirm_due, due_for_auto_confirm
+from ..models import Community, FormSubmission, IdempotencyRecord, OutboxMessage, OutboxStatus, PeriodicRun
+from ..services.exchanges.auto_confirm import auto_confirm_due
 from ..services.retention import purge_past_retention
 from .queue import periodic
 
@@ -54,20 +54,6 @@ def auto_confirm_communities(slugs: list[str] | None = None, *, now: datetime | 
             line += f", {failed} left pending (they would pass an account's limit; a coordinator can help)"
         lines.append(line)
     return lines
-
-
-def auto_confirm_account(community: Community, account_id: int) -> bool:
-    """Post one account's exchanges past the auto-confirm days now, in a transaction of their
-    own (a member's form does this before it acts, never a GET). Whether there were any."""
-    query = due_for_auto_confirm(community)
-    if query is None:
-        return False
-    mine = or_(Exchange.giver_account_id == account_id, Exchange.receiver_account_id == account_id)
-    if db.session.scalar(query.where(mine).with_only_columns(Exchange.id).limit(1)) is None:
-        return False
-    auto_confirm_due(community, account_id=account_id)
-    db.session.commit()
-    return True
 
 
 @periodic(every_minutes=1440)

@@ -32,7 +32,7 @@ def auto_confirm_due(community: Community, *, account_id: int | None = None, now
     if query is None:
         return 0, 0
     if account_id is not None:
-        query = query.where(or_(Exchange.giver_account_id == account_id, Exchange.receiver_account_id == account_id))
+        query = query.where(_involves(account_id))
     posted = failed = 0
     for exchange in db.session.scalars(query.order_by(Exchange.id)).all():
         try:
@@ -43,3 +43,16 @@ def auto_confirm_due(community: Community, *, account_id: int | None = None, now
             exchange.last_error = str(error)
             failed += 1
     return posted, failed
+
+
+def has_due(community: Community, account_id: int, now: datetime | None = None) -> bool:
+    """Whether this account has an exchange past the auto-confirm days (a read: the caller
+    posts them with `auto_confirm_due` only if so, so that most requests write nothing)."""
+    query = due_for_auto_confirm(community, now)
+    if query is None:
+        return False
+    return db.session.scalar(query.where(_involves(account_id)).with_only_columns(Exchange.id).limit(1)) is not None
+
+
+def _involves(account_id: int):
+    return or_(Exchange.giver_account_id == account_id, Exchange.receiver_account_id == account_id)
