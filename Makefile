@@ -43,11 +43,15 @@ run: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --logger-class timebank.access_log.RedactingLogger wsgi:app
 
+# ruff for style and imports; bandit for security smells (medium and high findings fail).
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/bandit --quiet --recursive timebank --severity-level medium
 
+# Two test processes (pytest-xdist) on the 2-core machines CI runs on; PYTEST_WORKERS=0 runs in one.
+PYTEST_WORKERS ?= 2
 test: install-dev lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # The quick loop while working: the unit and integration tests on SQLite only (`make test` runs
 # everything: both databases, the pages and the browser).

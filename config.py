@@ -91,10 +91,23 @@ class Config:
     PASSWORD_RESET_RATE_LIMIT = "5 per hour"
     # Sessions end after this long without a request (idle) and this long after signing in
     # (lifetime): shorter for coordinators, funders and administrators, who see more.
+    # Phone numbers typed without a country code are read as numbers of this region (a
+    # community setting `phone_region` is left for later).
+    PHONE_REGION = "GB"
     SESSION_IDLE_MINUTES_STAFF = 30
     SESSION_IDLE_MINUTES_MEMBER = 12 * 60
     SESSION_LIFETIME_HOURS_STAFF = 12
     SESSION_LIFETIME_HOURS_MEMBER = 30 * 24
+    # Two-factor sign-in for coordinators, funders and administrators, where their community's
+    # `staff_two_factor_required` setting also asks for it ("1" or "0"; on in production).
+    REQUIRE_STAFF_2FA = Env("REQUIRE_STAFF_2FA", False, _flag)
+    # Passkeys (WebAuthn): the relying party id is the site's host name (no scheme, no port) and
+    # the origin its scheme, host and port, as browsers see them ("timebank.example.org" and
+    # "https://timebank.example.org"). Unset, they are taken from each request's host outside
+    # production; production leaves passkeys off until WEBAUTHN_RP_ID is set.
+    WEBAUTHN_RP_ID = Env("WEBAUTHN_RP_ID")
+    WEBAUTHN_ORIGIN = Env("WEBAUTHN_ORIGIN")
+    WEBAUTHN_RP_NAME = Env("WEBAUTHN_RP_NAME", "Timebank")
     # The JSON API: one budget per token, and one per person across all their tokens and session.
     API_RATE_LIMIT_TOKEN = "300 per minute"
     API_RATE_LIMIT_USER = "600 per minute"
@@ -162,6 +175,7 @@ class Production(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = "max-age=31536000; includeSubDomains"
+    REQUIRE_STAFF_2FA = Env("REQUIRE_STAFF_2FA", True, _flag)
 
 
 CONFIGS = {"development": Development, "testing": Testing, "production": Production}

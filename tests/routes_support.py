@@ -25,6 +25,7 @@ from timebank.models import (
     AccountType,
     Attendance,
     Community,
+    Conversation,
     Entry,
     Exchange,
     ExchangeStatus,
@@ -42,6 +43,9 @@ from timebank.reports.tables import TABLES
 from timebank.services.communities import create_community, create_organisation_account
 from timebank.services.exchanges.log import log_exchange
 from timebank.services.listings import create_listing
+from timebank.services.messages import about_exchange
+from timebank.services.messages import report as report_conversation
+from timebank.services.messages import start as start_conversation
 from timebank.services.people import add_membership, create_user, kind_by_code, member_account
 from timebank.services.people.applications import apply
 from timebank.services.tokens import create_token
@@ -95,7 +99,12 @@ def demo_url_values() -> dict[str, list]:
         "name": sorted(TABLES),
         "token": ["not-a-real-invitation-token"],
         "secret": ["not-a-real-reset-link"],
+        "draft_id": ["0123456789abcdef"],  # a log draft nobody holds: the check page sends back to the form
         "filename": ["site.css"],
+        "conversation_id": [first(select(Conversation.id).join(Membership, Membership.id == Conversation.other_id).join(User)
+                                  .where(User.email == MEMBER_EMAIL))
+                            or first(select(Conversation.id).where(Conversation.community_id == community.id))],
+        "match_id": [first(select(Match.id).where(Match.community_id == community.id))],
     }
     db.session.rollback()
     return values
@@ -153,6 +162,8 @@ def populate(community, me: Membership, partner: Membership, coordinator: Member
     restriction = Restriction(membership_id=me.id, code="no_home_visits", created_by_id=coordinator.user_id)
     db.session.add_all([match, group, restriction])
     db.session.flush()
+    conversation = start_conversation(me, about_exchange(me, logged.id), "Access Table message", now=now)
+    report_conversation(partner, conversation.id, "Access Table report", now=now)
     db.session.add_all([Attendance(session_id=group.id, membership_id=partner.id, role="facilitator"),
                         Attendance(session_id=group.id, membership_id=me.id, role="attendee")])
     organisation = create_organisation_account(community.id, f"Access Table Surgery {community.slug}", floor=None)
@@ -162,7 +173,7 @@ def populate(community, me: Membership, partner: Membership, coordinator: Member
     db.session.commit()
     return {
         "exchange_to_confirm": to_confirm.id, "exchange_logged": logged.id, "entry": entry.id,
-        "my_listing": my_listing.id, "their_listing": their_listing.id, "session": group.id,
+        "my_listing": my_listing.id, "their_listing": their_listing.id, "conversation": conversation.id, "session": group.id,
         "member": me.id, "organisation": organisation.id, "restriction": restriction.id,
         "month": last_month(community).strftime("%Y-%m"), "match": match.id, "api_token": token.id,
         "partner_account": theirs.id, "activity": activity(community), "today": today.isoformat(),

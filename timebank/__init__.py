@@ -117,12 +117,14 @@ def _register_template_globals(app: Flask) -> None:
     @app.context_processor
     def header_helpers():
         # Functions, so that only pages that show them ask the database.
-        from .services.access import coordinator_memberships, viewable_communities
+        from .services.access import account_memberships, coordinator_memberships, viewable_communities
 
         return {
             "unread_notifications": lambda: unread_count(current_user.id) if current_user.is_authenticated else 0,
             "is_coordinator": lambda: current_user.is_authenticated and bool(coordinator_memberships(current_user.id)),
             "sees_reports": lambda: bool(viewable_communities(current_user)),
+            # What member_required asks (member_context): the member pages answer 403 without one.
+            "has_time_account": lambda: current_user.is_authenticated and bool(account_memberships(current_user.id)),
         }
 
 

@@ -117,8 +117,8 @@ class PeriodClosed(LedgerError):
         self.month = month
         if message is None:
             message = gettext(
-                "%(month)s is closed for reporting, so nothing can be dated in it. "
-                "Record it with today's date and say in the note when it happened.",
+                "%(month)s is closed for reporting, so nothing new is booked in it. "
+                "A coordinator can still record it as a late entry, which keeps the date it happened.",
                 month=month.strftime("%B %Y"),
             )
         super().__init__(message, month=month.isoformat())

@@ -20,7 +20,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
+    # In place on SQLite (ALTER TABLE ADD COLUMN): a rebuild would drop `user`, which its
+    # foreign keys refuse once there is data.
+    with op.batch_alter_table('user', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default=sa.text('0'), nullable=False))
 
     op.create_table('password_reset_token',
@@ -43,5 +45,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_password_reset_token_user_id'))
 
     op.drop_table('password_reset_token')
-    with op.batch_alter_table('user', schema=None) as batch_op:
+    # In place on SQLite (a rebuild would drop `user`, which its foreign keys refuse).
+    with op.batch_alter_table('user', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('session_version')

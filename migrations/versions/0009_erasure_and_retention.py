@@ -57,9 +57,16 @@ $$"""
 
 
 def upgrade():
-    with op.batch_alter_table('community', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('retention_days', sa.Integer(), nullable=False, server_default='365'))
-        batch_op.create_check_constraint(op.f('ck_community_retention_days_at_least_30'), 'retention_days >= 30')
+    # On SQLite the CHECK goes on the column, added in place: a batch rebuild of `community`
+    # would have to drop the table, which its foreign keys refuse once there is data.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "ALTER TABLE community ADD COLUMN retention_days INTEGER NOT NULL DEFAULT '365' "
+            "CONSTRAINT ck_community_retention_days_at_least_30 CHECK (retention_days >= 30)"
+        )
+    else:
+        op.add_column('community', sa.Column('retention_days', sa.Integer(), nullable=False, server_default='365'))
+        op.create_check_constraint(op.f('ck_community_retention_days_at_least_30'), 'community', 'retention_days >= 30')
 
     if op.get_bind().dialect.name == "postgresql":
         op.execute(POSTGRES_FUNCTION)
@@ -85,6 +92,8 @@ def downgrade():
         op.execute("DROP TRIGGER entry_no_update")
         op.execute(SQLITE_UPDATE_TRIGGER_0001)
 
-    with op.batch_alter_table('community', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_community_retention_days_at_least_30'), type_='check')
-        batch_op.drop_column('retention_days')
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE community DROP COLUMN retention_days")
+    else:
+        op.drop_constraint(op.f('ck_community_retention_days_at_least_30'), 'community', type_='check')
+        op.drop_column('community', 'retention_days')

@@ -231,7 +231,8 @@ def sign_in(page, server: LiveServer, person: Person | None = None) -> None:
     page.get_by_label("Email address").fill(person.email if person else server.email)
     page.get_by_label("Password").fill(person.password if person else server.password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{server.url}/")
+    # A coordinator's start page is the dashboard (issue 13); everyone else's is "/".
+    page.wait_for_url(lambda url: url in (f"{server.url}/", f"{server.url}/coordinate/"))
 
 
 # Surnames rare enough that part of one finds only that person in the member search.
@@ -291,8 +292,11 @@ def fill_log_form(page, *, direction="I gave time", search=None, partner=None, q
         page.get_by_label("Hours", exact=True).fill(str(hours))
     if minutes is not None:
         page.get_by_label("Minutes", exact=True).fill(str(minutes))
-    if occurred_on is not None:
-        page.get_by_label("When?").fill(occurred_on.isoformat())
+    if occurred_on is not None:  # the GOV.UK date input: "Another date", then day, month, year
+        page.get_by_role("radio", name="Another date", exact=True).check()
+        page.get_by_label("Day", exact=True).fill(str(occurred_on.day))
+        page.get_by_label("Month", exact=True).fill(str(occurred_on.month))
+        page.get_by_label("Year", exact=True).fill(str(occurred_on.year))
     if activity:
         page.get_by_label("What was it?").select_option(label=activity)
     if note is not None:

@@ -326,3 +326,10 @@ def test_sqlite_backup_while_another_connection_writes_is_consistent(databases, 
 def test_backup_commands_have_help(sqlite_app, command):
     result = sqlite_app.test_cli_runner().invoke(args=["backup", command, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_entry_notes_are_backed_up_and_restored_after_their_entries(app):
+    from timebank.backup.tables import app_tables
+
+    names = [found.name for found in app_tables(db.session.connection())]
+    assert "entry_note" in names and names.index("entry_note") > names.index("entry")

@@ -1,7 +1,7 @@
 """Erasing a member (UK GDPR): who they were appears nowhere afterwards (not in any text column
 of any table, not in the exports or the logs), while the ledger verifies and every monthly
 report is exactly what it was; only someone who has left can be erased, once; the command
-line. (The ledger's one allowed change: test_ledger_note_erasure.py; retention:
+line. (Entry notes, deleted beside the immutable entries: test_ledger_note_erasure.py; retention:
 test_retention.py.)"""
 import logging
 from datetime import date
@@ -81,6 +81,8 @@ def reports(community: Community) -> dict:
         out[(month, "live")] = live
         served = get_report(community, month, end, suppress=True)
         served["status"].pop("computed_at", None)
+        if served.get("restated"):
+            served["restated"].pop("as_of")  # when the restatement was worked out
         out[(month, "funder")] = served
     return out
 
@@ -105,9 +107,16 @@ def richest_member(community_id: int) -> Membership:
         + count(MemberNote, MemberNote.membership_id)
         + count(SafeguardingCheck, SafeguardingCheck.membership_id)
     )
+    noted = (  # with notes on their ledger entries, which the erasure must take too
+        select(Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .where(Account.membership_id == Membership.id, Entry.note.is_not(None))
+        .exists()
+    )
     return db.session.scalar(
         select(Membership)
-        .where(Membership.community_id == community_id, Membership.role == Role.MEMBER, Membership.status == "active")
+        .where(Membership.community_id == community_id, Membership.role == Role.MEMBER, Membership.status == "active", noted)
         .order_by(score.desc(), Membership.id)
         .limit(1)
     )
@@ -159,7 +168,7 @@ def test_an_erased_member_appears_nowhere_and_the_books_and_reports_stay(demo, r
     account = db.session.scalar(select(Account).where(Account.membership_id == member.id))
     entry_ids = db.session.scalars(select(Posting.entry_id).where(Posting.account_id == account.id)).all()
     assert db.session.scalar(select(func.count()).where(Entry.id.in_(entry_ids), Entry.note.is_not(None))), (
-        "the test needs notes of theirs on the immutable ledger rows"
+        "the test needs notes of their ledger entries"
     )
     leaving.leave(coordinator, member.id, leaving.FREEZE, now=now)
     about_them(coordinator, member)

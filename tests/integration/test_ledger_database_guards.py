@@ -44,7 +44,12 @@ def snapshot():
     postings = db.session.execute(
         text("SELECT id, entry_id, account_id, minutes, holder_kind, sequence, balance_after FROM posting ORDER BY id")
     ).all()
-    entries = db.session.execute(text("SELECT id, kind, occurred_on, note, reverses_id FROM entry ORDER BY id")).all()
+    entries = db.session.execute(
+        text(
+            "SELECT id, kind, occurred_on, entry_note.note, reverses_id FROM entry "
+            "LEFT JOIN entry_note ON entry_note.entry_id = entry.id ORDER BY id"
+        )
+    ).all()
     return postings, entries
 
 
@@ -69,7 +74,7 @@ def refused(sql, **params):
         "UPDATE posting SET minutes = minutes",  # even a no-op update of every row
         "DELETE FROM posting WHERE id = :posting_id",
         "DELETE FROM posting WHERE entry_id = :entry_id",
-        "UPDATE entry SET note = 'edited' WHERE id = :entry_id",
+        "UPDATE entry SET reason = 'edited' WHERE id = :entry_id",
         "UPDATE entry SET occurred_on = occurred_on WHERE id = :entry_id",
         "DELETE FROM entry WHERE id = :entry_id",
     ],

@@ -1,5 +1,6 @@
-"""The one change the ledger's triggers allow (migration 0009), for erasing a member: an entry's
-note set to NULL, and nothing else, on SQLite and PostgreSQL."""
+"""Entry notes live beside the immutable entries (migration 0013), on SQLite and PostgreSQL: every
+update and delete of an entry or a posting is refused, without exception; a note row is never
+updated but may be deleted, which is how a member's erasure removes it."""
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
@@ -7,17 +8,20 @@ from sqlalchemy.exc import DBAPIError
 from timebank import ledger
 from timebank.extensions import db
 from timebank.ledger import verify
-from timebank.models import Entry
+from timebank.ledger.notes import erase_notes
+from timebank.models import Entry, EntryNote
+
+NOTE = "Thanks, Robin"
 
 
 @pytest.fixture
-def noted_entry(app, community, make_member):
+def noted(app, community, make_member):
     _, a = make_member()
     _, b = make_member()
-    spec = ledger.exchange(community.id, a.id, b.id, 60, community.today(), note="Thanks, Robin")
-    entry, _ = ledger.post_entry(spec)
+    entry, _ = ledger.post_entry(ledger.exchange(community.id, a.id, b.id, 60, community.today(), note=NOTE))
+    plain, _ = ledger.post_entry(ledger.exchange(community.id, b.id, a.id, 30, community.today()))
     db.session.commit()
-    return entry.id
+    return {"entry": entry.id, "plain": plain.id, "account": a.id, "hash": entry.content_hash}
 
 
 def refused(sql: str, entry_id: int) -> bool:
@@ -29,33 +33,50 @@ def refused(sql: str, entry_id: int) -> bool:
     return False
 
 
+def test_the_note_is_written_beside_the_entry_and_read_through_it(noted):
+    assert db.session.scalar(select(EntryNote.note).where(EntryNote.entry_id == noted["entry"])) == NOTE
+    assert db.session.get(Entry, noted["entry"]).note == NOTE
+    assert db.session.scalar(select(Entry.note).where(Entry.id == noted["entry"])) == NOTE
+    assert db.session.get(Entry, noted["plain"]).note is None
+    assert db.session.get(EntryNote, noted["plain"]) is None, "no row for an entry without a note"
+    assert "note" not in Entry.__table__.columns
+
+
 @pytest.mark.parametrize(
     "sql",
     [
-        "UPDATE entry SET note = 'edited' WHERE id = :e",
-        "UPDATE entry SET note = '' WHERE id = :e",
-        "UPDATE entry SET note = NULL, kind = 'adjustment' WHERE id = :e",
-        "UPDATE entry SET note = NULL, occurred_on = '2020-01-01' WHERE id = :e",
-        "UPDATE entry SET note = NULL, reason = 'x' WHERE id = :e",
+        "UPDATE entry SET kind = 'adjustment' WHERE id = :e",
+        "UPDATE entry SET occurred_on = occurred_on WHERE id = :e",
+        "UPDATE entry SET reason = NULL WHERE id = :e",
         "DELETE FROM entry WHERE id = :e",
+        "UPDATE posting SET minutes = minutes WHERE entry_id = :e",
+        "DELETE FROM posting WHERE entry_id = :e",
+        "UPDATE entry_note SET note = 'edited' WHERE entry_id = :e",
+        "UPDATE entry_note SET note = note WHERE entry_id = :e",
     ],
 )
-def test_the_triggers_refuse_every_other_change_to_an_entry(noted_entry, sql):
-    assert refused(sql, noted_entry)
+def test_every_update_of_an_entry_a_posting_or_a_note_is_refused(noted, sql):
+    assert refused(sql, noted["entry"])
+    assert db.session.get(Entry, noted["entry"]).note == NOTE
 
 
-def test_the_triggers_let_a_note_be_erased_once_and_nothing_more(noted_entry):
-    assert not refused("UPDATE entry SET note = NULL WHERE id = :e", noted_entry)
-    assert db.session.scalar(select(Entry.note).where(Entry.id == noted_entry)) is None
-    assert refused("UPDATE entry SET note = NULL WHERE id = :e", noted_entry), "a no-op update is still refused"
+def test_erasure_deletes_the_note_rows_and_leaves_the_entry_as_it_was(noted):
+    entry = db.session.get(Entry, noted["entry"])
+    assert entry.note == NOTE  # loaded before the erasure: it must not keep showing the note
+    assert erase_notes(noted["account"]) == 1
+    db.session.commit()
+    assert entry.note is None
+    assert db.session.scalar(select(Entry.note).where(Entry.id == noted["entry"])) is None
+    assert db.session.get(EntryNote, noted["entry"]) is None
+    assert entry.content_hash == noted["hash"]
+    assert erase_notes(noted["account"]) == 0, "nothing left to erase"
     assert not [check for check in verify() if not check.ok]
 
 
-def test_the_sqlite_trigger_names_every_column_of_entry(app, backend):
-    """The SQLite trigger lists the columns an erasure must leave as they were: a column added
-    to `entry` without adding it there would be changeable."""
-    if backend != "sqlite":
-        pytest.skip("PostgreSQL compares whole rows")
-    sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'entry_no_update'"))
-    missing = [c.name for c in Entry.__table__.columns if c.name != "note" and f"NEW.{c.name} IS OLD.{c.name}" not in sql]
-    assert missing == []
+def test_a_note_row_can_be_deleted_directly(noted):
+    assert not refused("DELETE FROM entry_note WHERE entry_id = :e", noted["entry"])
+
+
+def test_an_empty_note_row_is_refused(noted):
+    with pytest.raises(DBAPIError), db.session.begin_nested():
+        db.session.execute(text("INSERT INTO entry_note (entry_id, note) VALUES (:e, '')"), {"e": noted["plain"]})

@@ -118,3 +118,58 @@ def test_downgrade_to_base_and_upgrade_again(app, backend, runner):
     with pytest.raises(DBAPIError, match="immutable"):
         db.session.execute(text("DELETE FROM posting WHERE entry_id = :e"), {"e": entry.id})
     db.session.rollback()
+
+
+def test_entry_notes_move_to_their_side_table_and_back(app, backend, runner):
+    """0013 with notes in the ledger: the downgrade puts them back on `entry` (under 0009's
+    triggers, which allow only erasing them), the upgrade moves them beside the entries again."""
+    community = create_community("riverside", "Riverside Timebank")
+    accounts = [
+        member_account(add_membership(create_user(f"n{n}@example.org", f"Person {n}"), community).id) for n in range(2)
+    ]
+    noted, _ = ledger.post_entry(
+        ledger.exchange(community.id, accounts[0].id, accounts[1].id, 60, community.today(), note="Fixed the gate")
+    )
+    plain, _ = ledger.post_entry(ledger.exchange(community.id, accounts[1].id, accounts[0].id, 30, community.today()))
+    noted_id, plain_id = noted.id, plain.id
+    db.session.commit()
+    db.session.remove()
+
+    result = runner.invoke(args=["db", "downgrade", "0012"])
+    assert result.exit_code == 0, result.output
+    with db.engine.begin() as connection:
+        notes = dict(connection.execute(text("SELECT id, note FROM entry ORDER BY id")).all())
+        assert notes == {noted_id: "Fixed the gate", plain_id: None}
+        with pytest.raises(DBAPIError, match="immutable"), connection.begin_nested():
+            connection.execute(text("UPDATE entry SET note = 'edited' WHERE id = :e"), {"e": noted_id})
+
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT entry_id, note FROM entry_note")).all() == [(noted_id, "Fixed the gate")]
+        connection.rollback()
+    assert_schema_matches_models(backend)
+    assert all(check.ok for check in ledger.verify())
+
+
+def test_a_database_with_data_goes_down_to_the_first_wave_and_up_again(app, backend, runner):
+    """An installation upgrading keeps its data: a small demo, down to 0006 (where the first
+    wave ended) and up to the head again. On SQLite a migration that rebuilt a table others
+    refer to (`community`, `user`) would fail here: DROP TABLE is refused once rows point at it."""
+    result = runner.invoke(args=["demo", "seed", "--members", "10", "--exchanges", "60"])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    with db.engine.connect() as connection:
+        before = connection.execute(text("SELECT count(*) FROM entry")).scalar_one()
+        connection.rollback()
+
+    for target in ("0006", "head"):
+        result = runner.invoke(args=["db", "downgrade" if target != "head" else "upgrade", target])
+        assert result.exit_code == 0, result.output
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM entry")).scalar_one() == before
+        connection.rollback()
+    assert_schema_matches_models(backend)
+    # I8 aside: the demo has a late entry, and going below 0017 forgets which open month it was
+    # booked in (its `booked_on`), so its closed month's seal counts it again.
+    assert [(c.invariant, c.violations[:3]) for c in ledger.verify() if not c.ok and c.invariant != "I8"] == []

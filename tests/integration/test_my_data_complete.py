@@ -6,10 +6,11 @@ someone decides which."""
 import json
 
 import pytest
+from conftest import utc_now
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, Text, select
 
 from timebank.extensions import db
-from timebank.models import ApiToken, Community, Membership
+from timebank.models import ApiToken, Community, Membership, Passkey
 from timebank.services.people.my_data_columns import EXPORTED, LEFT_OUT, person_linked_columns, unaccounted
 from timebank.services.people.profile import my_data
 
@@ -49,6 +50,8 @@ def downloads(app, runner):
     community = db.session.scalar(select(Community).where(Community.slug == "demo"))
     memberships = db.session.scalars(select(Membership).where(Membership.community_id == community.id)).all()
     db.session.add(ApiToken(user_id=memberships[-1].user_id, name="spreadsheet", token_hash="2" * 64, hint="tb_ab", scopes="read"))
+    db.session.add(Passkey(user_id=memberships[-1].user_id, name="My phone", credential_id="c" * 22, public_key=b"k" * 32,
+                           sign_count=0, user_handle="h" * 22, created_at=utc_now(), last_used_at=utc_now()))
     db.session.flush()
     return [my_data(m) for m in memberships]
 

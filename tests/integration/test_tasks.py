@@ -187,4 +187,4 @@ def test_the_tasks_commands_run_a_job_and_show_the_last_runs(app, runner, commun
     runs = runner.invoke(args=["tasks", "runs"])
     assert runs.exit_code == 0 and "auto_confirm" in runs.output and "riverside: 1 posted" in runs.output
     unknown = runner.invoke(args=["tasks", "run", "nothing"])
-    assert unknown.exit_code == 1 and "the jobs are auto_confirm, purge_old_records, send_waiting_mail" in unknown.output
+    assert unknown.exit_code == 1 and "the jobs are auto_confirm, expire_listings, purge_old_records, send_waiting_mail, sweep_past_retention, weekly_digest" in unknown.output

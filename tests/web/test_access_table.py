@@ -19,6 +19,7 @@ being told, so that nobody adds a page without saying who may see it.
 import json
 import logging
 import re
+from datetime import timedelta
 
 import pytest
 from conftest import BACKENDS
@@ -86,9 +87,19 @@ API_REPORT = expect(401, 404, 404, "ok", 404, "ok", 404, "ok")
 
 #: (rule, method) -> what each person gets with A's ids (rules without their converters).
 TABLE: dict[tuple[str, str], dict] = {
-    ("/", "GET"): SIGNED_IN,
+    # A coordinator or administrator starts on the dashboard (issue 13); a funder on the reports.
+    ("/", "GET"): expect("login", "ok", "ok", "redirect", "redirect", "redirect", "redirect", "redirect"),
     ("/account/password", "GET"): ACCOUNT_PAGE,
     ("/account/password", "POST"): ACCOUNT_POST,
+    ("/account/passkeys", "GET"): ACCOUNT_PAGE,
+    ("/account/passkeys/register/options", "POST"): ACCOUNT_POST,
+    ("/account/passkeys/register/verify", "POST"): ACCOUNT_POST,
+    ("/account/passkeys/remove", "POST"): ACCOUNT_POST,
+    ("/account/passkeys/rename", "POST"): ACCOUNT_POST,
+    ("/account/two-factor", "GET"): ACCOUNT_PAGE,
+    ("/account/two-factor", "POST"): ACCOUNT_POST,
+    ("/account/two-factor/off", "POST"): ACCOUNT_POST,
+    ("/account/two-factor/recovery-codes", "POST"): ACCOUNT_POST,
     ("/account/tokens", "GET"): ACCOUNT_PAGE,
     ("/account/tokens", "POST"): ACCOUNT_POST,
     ("/account/tokens/<token_id>/revoke", "POST"): ACCOUNT_POST,
@@ -169,6 +180,8 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/coordinate/members/invite", "GET"): COORDINATOR_PAGE,
     ("/coordinate/members/invite", "POST"): COORDINATOR_POST,
     ("/coordinate/pending", "GET"): COORDINATOR_PAGE,
+    ("/coordinate/exchanges/<exchange_id>", "GET"): COORDINATOR_OBJECT,
+    ("/coordinate/exchanges/<exchange_id>", "POST"): COORDINATOR_OBJECT_POST,
     ("/coordinate/pending/<exchange_id>/confirm", "POST"): COORDINATOR_OBJECT_POST,
     ("/coordinate/periods", "GET"): COORDINATOR_PAGE,
     ("/coordinate/periods/<month>", "GET"): COORDINATOR_PAGE,
@@ -186,14 +199,20 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/coordinate/sessions/<session_id>", "GET"): COORDINATOR_OBJECT,
     ("/coordinate/sessions/new", "GET"): COORDINATOR_PAGE,
     ("/coordinate/sessions/new", "POST"): COORDINATOR_POST,
+    ("/coordinate/settings", "GET"): COORDINATOR_PAGE,
+    ("/coordinate/settings", "POST"): COORDINATOR_POST,
+    ("/coordinate/settings/checks", "GET"): COORDINATOR_PAGE,
+    ("/coordinate/settings/checks", "POST"): COORDINATOR_POST,
     ("/exchanges", "GET"): MEMBER_PAGE,
     ("/exchanges/<exchange_id>", "GET"): MEMBER_OWN,
     ("/exchanges/<exchange_id>/cancel", "POST"): MEMBER_OWN_POST,
     ("/exchanges/<exchange_id>/confirm", "POST"): MEMBER_OWN_POST,
     ("/exchanges/<exchange_id>/decline", "POST"): MEMBER_OWN_POST,
+    ("/exchanges/<exchange_id>/record-late", "POST"): MEMBER_OWN_POST,
     ("/healthz", "GET"): PUBLIC,
-    ("/invitation/<token>", "GET"): NOT_FOUND,
-    ("/invitation/<token>", "POST"): NOT_FOUND,
+    ("/invitation/<token>", "GET"): REDIRECT,
+    ("/invitation", "GET"): NOT_FOUND,
+    ("/invitation", "POST"): NOT_FOUND,
     ("/join/<slug>", "GET"): PUBLIC,
     ("/join/<slug>", "POST"): PUBLIC_POST,
     ("/listings", "GET"): MEMBER_PAGE,
@@ -201,14 +220,40 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/listings/<listing_id>/close", "POST"): MEMBER_OWN_POST,
     ("/listings/<listing_id>/edit", "GET"): MEMBER_OWN,
     ("/listings/<listing_id>/edit", "POST"): MEMBER_OWN_POST,
+    ("/listings/<listing_id>/keep", "POST"): MEMBER_OWN_POST,
     ("/listings/<listing_id>/help", "POST"): MEMBER_SHARED_POST,
     ("/listings/mine", "GET"): MEMBER_PAGE,
     ("/listings/new", "GET"): MEMBER_PAGE,
     ("/listings/new", "POST"): MEMBER_POST,
     ("/log", "GET"): MEMBER_PAGE,
+    ("/messages", "GET"): MEMBER_PAGE,
+    ("/messages/<conversation_id>", "GET"): MEMBER_OWN,
+    ("/messages/<conversation_id>", "POST"): MEMBER_OWN_POST,
+    ("/messages/<conversation_id>/read", "POST"): MEMBER_OWN_POST,
+    ("/messages/<conversation_id>/report", "GET"): MEMBER_OWN,
+    ("/messages/<conversation_id>/report", "POST"): MEMBER_OWN_POST,
+    ("/listings/<listing_id>/ask", "GET"): MEMBER_SHARED,
+    ("/listings/<listing_id>/ask", "POST"): MEMBER_SHARED_POST,
+    ("/exchanges/<exchange_id>/message", "GET"): MEMBER_OWN,
+    ("/exchanges/<exchange_id>/message", "POST"): MEMBER_OWN_POST,
+    ("/introductions/<match_id>/message", "GET"): MEMBER_OWN,
+    ("/introductions/<match_id>/message", "POST"): MEMBER_OWN_POST,
+    # Reported conversations: a coordinator reads one only after a member reported it (the world's is).
+    ("/coordinate/messages", "GET"): COORDINATOR_PAGE,
+    ("/coordinate/messages/<conversation_id>", "GET"): COORDINATOR_OBJECT,
+    ("/coordinate/messages/<conversation_id>", "POST"): COORDINATOR_OBJECT_POST,
+    ("/coordinate/messages/<conversation_id>/close", "POST"): COORDINATOR_OBJECT_POST,
+    ("/coordinate/messaging-blocks/<membership_id>/lift", "POST"): COORDINATOR_OBJECT_POST,
     ("/log", "POST"): MEMBER_POST,
+    # A draft id nobody holds (the slug stands in for one): the member is sent back to the form.
+    ("/log/check/<draft_id>", "GET"): expect("login", "redirect", "redirect", "redirect", "redirect", 403, 403, "redirect"),
+    ("/log/check/<draft_id>", "POST"): MEMBER_POST,
+    ("/log/done/<exchange_id>", "GET"): MEMBER_OWN,
     ("/login", "GET"): SIGN_IN_PAGE,
     ("/login", "POST"): PUBLIC_POST,
+    # The second step of signing in: without a pending step, back to the password.
+    ("/login/code", "GET"): expect("login", *["redirect"] * 7),
+    ("/login/code", "POST"): expect("login", *["acts"] * 7),
     ("/logout", "POST"): SIGN_OUT,
     ("/me", "GET"): MEMBER_PAGE,
     ("/my-data", "GET"): MEMBER_PAGE,
@@ -216,6 +261,10 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/my-data.zip", "GET"): MEMBER_PAGE,
     ("/notifications", "GET"): MEMBER_PAGE,
     ("/notifications/read", "POST"): MEMBER_POST,
+    ("/passkeys/second-factor/options", "POST"): PUBLIC_POST,
+    ("/passkeys/second-factor/verify", "POST"): PUBLIC_POST,
+    ("/passkeys/sign-in/options", "POST"): PUBLIC_POST,
+    ("/passkeys/sign-in/verify", "POST"): PUBLIC_POST,
     ("/password/forgot", "GET"): PUBLIC,
     ("/password/forgot", "POST"): PUBLIC_POST,
     ("/password/reset/<secret>", "GET"): REDIRECT,
@@ -223,13 +272,17 @@ TABLE: dict[tuple[str, str], dict] = {
     ("/password/reset", "POST"): PUBLIC_POST,
     ("/profile", "GET"): MEMBER_PAGE,
     ("/profile", "POST"): MEMBER_POST,
+    ("/profile/digest", "POST"): MEMBER_POST,
     ("/reports/", "GET"): REPORTS_INDEX,
     ("/reports/<slug>/", "GET"): REPORT,
     ("/reports/<slug>/<name>.csv", "GET"): REPORT,
     ("/reports/<slug>/report.json", "GET"): REPORT,
+    ("/reports/<slug>/research.zip", "GET"): COORDINATOR_OBJECT,
+    ("/session/stay", "POST"): ACCOUNT_POST,
     ("/signed-out", "GET"): PUBLIC,
     ("/statement", "GET"): MEMBER_PAGE,
     ("/statement.csv", "GET"): MEMBER_PAGE,
+    ("/statement/entries/<entry_id>", "GET"): MEMBER_OWN,
 }
 
 #: URL parameters, by name, to the world value that fills them; a route that needs another
@@ -238,12 +291,13 @@ PARAMETERS = {
     "exchange_id": "exchange_to_confirm", "entry_id": "entry", "listing_id": "my_listing",
     "session_id": "session", "membership_id": "member", "account_id": "organisation",
     "restriction_id": "restriction", "month": "month", "match_id": "match", "token_id": "api_token",
-    "community_id": "community_id", "slug": "slug", "name": "table", "token": "invitation", "secret": "reset_link",
+    "community_id": "community_id", "slug": "slug", "draft_id": "slug", "conversation_id": "conversation", "name": "table", "token": "invitation", "secret": "reset_link",
 }
 OVERRIDES = {
     "/exchanges/<exchange_id>/cancel": {"exchange_id": "exchange_logged"},
     "/api/v1/exchanges/<exchange_id>/cancel": {"exchange_id": "exchange_logged"},
     "/listings/<listing_id>/help": {"listing_id": "their_listing"},
+    "/listings/<listing_id>/ask": {"listing_id": "their_listing"},
     "/coordinate/applications/<membership_id>/approve": {"membership_id": "applicant"},
     "/coordinate/applications/<membership_id>/decline": {"membership_id": "applicant"},
     "/coordinate/report-access/<membership_id>/revoke": {"membership_id": "funder_membership"},
@@ -271,10 +325,32 @@ def world(request):
     databases = request.getfixturevalue(f"{request.param}_databases")
     url = databases.create()
     app, ids, clients = access_world(url)
+    closed_month_for_funders(app, ids)
     yield app, ids, clients
     with app.app_context():
         db.engine.dispose()
     databases.drop(url)
+
+
+def closed_month_for_funders(app, ids) -> None:
+    """Funders read only closed periods: B gets a closed month (two months ago), as the demo (A)
+    has its first, and the API's report is asked for that month's dates in each."""
+    from sqlalchemy import select
+
+    from timebank.dates import add_months
+    from timebank.ledger.periods import closed_months
+    from timebank.models import Community
+    from timebank.services.periods import close_month
+
+    with app.app_context():
+        for name, slug in (("B", "elsewhere"), ("A", "demo")):
+            community = db.session.scalar(select(Community).where(Community.slug == slug))
+            if name == "B":
+                close_month(community, add_months(community.today().replace(day=1), -2), actor_id=None)
+                db.session.commit()
+            month = max(closed_months(community.id))
+            ids[name]["period_query"] = f"from={month.isoformat()}&to={(add_months(month, 1) - timedelta(days=1)).isoformat()}"
+        db.session.remove()
 
 
 # -- asking ------------------------------------------------------------------------------------

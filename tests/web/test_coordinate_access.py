@@ -46,6 +46,9 @@ from timebank.models import (
 from timebank.services import audit
 from timebank.services.communities import create_community, create_organisation_account
 from timebank.services.exchanges.log import log_exchange
+from timebank.services.messages import about_exchange
+from timebank.services.messages import report as report_conversation
+from timebank.services.messages import start as start_conversation
 
 #: Every name and title of this community that could show on a page: none may show to another
 #: community's coordinator.
@@ -108,6 +111,8 @@ def here(app, community, make_member, now):
     db.session.add_all([check, restriction, note, invitation])
     db.session.flush()
     event = audit.record(community.id, cora.user_id, "member.note", subject_membership_id=alice.id)
+    conversation = start_conversation(alice, about_exchange(alice, exchange.id), "note-about-alice", now=now)
+    report_conversation(bola, conversation.id, "note-about-alice", now=now)
     db.session.commit()
     period = close_period(community.id, last_month(community) - timedelta(days=40), closed_by_id=cora.user_id)
     db.session.commit()
@@ -140,6 +145,7 @@ def here(app, community, make_member, now):
         "note_id": note.id,
         "event_id": event.id,
         "organisation_id": organisation.id,
+        "conversation_id": conversation.id,
     }
     return SimpleNamespace(
         community=community, cora=cora, alice=alice, olly=olly, ids=ids,

@@ -125,7 +125,7 @@ def test_after_closing_a_member_logging_time_in_that_month_is_told_how_to_record
         response = client.post("/log", data={**data, "action": action})
         assert response.status_code == 422
         page = text(response)
-        assert f"{history.month:%B %Y} is closed for reporting, so nothing can be dated in it." in page
-        assert "Record it with today's date and say in the note when it happened." in page
+        assert f"{history.month:%B %Y} is closed for reporting, so nothing new is booked in it." in page
+        assert "A coordinator can still record it as a late entry, which keeps the date it happened." in page
         assert re.search(r'href="#occurred_on"', response.get_data(as_text=True))
     assert count(Exchange) == 0

@@ -80,6 +80,22 @@ def test_huge_ids_on_the_record_and_session_forms_are_field_errors(client, auth,
     assert_refused(client.post("/coordinate/sessions/new", data=session))
 
 
+@pytest.mark.parametrize("number", [HUGE, BEYOND_INT4, "-" + HUGE])
+def test_a_huge_helper_or_listing_on_the_brokering_buttons_names_nobody(client, auth, community, people, number):
+    """Found by test_hostile_forms.py: the introduce button read its helper with
+    `request.form.get(type=int)`, so a number past 64 bits reached the query (500)."""
+    from timebank.services.listings import create_listing
+
+    cora, (alice, _), _bola = people
+    listing, _ = create_listing(alice, type_="request", title="A lift", description="", category_id=None, submission_id=uuid.uuid4().hex)
+    db.session.commit()
+    sign_in(auth, cora)
+    introduced = client.post(f"/coordinate/requests/{listing.id}/introduce", data={"submission_id": uuid.uuid4().hex, "helper": number})
+    assert introduced.status_code == 303, introduced.status_code  # back to the request, saying nobody was found
+    status = client.post("/coordinate/matches/1/status", data={"submission_id": uuid.uuid4().hex, "status": "accepted", "listing": number})
+    assert status.status_code < 500, status.status_code
+
+
 QUERY_PATHS = [
     "/statement?before={n}", "/notifications?before={n}", "/listings?before={n}", "/listings?category={n}",
     "/my-data?before={n}", "/coordinate/members?after={n}", "/coordinate/members?kind={n}",
@@ -186,6 +202,20 @@ def test_an_outbox_row_with_a_broken_header_still_builds(app, now):
 
 
 # -- the API -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["%00", "riverside%00", "a%0Ab", "x" * 300])
+def test_a_slug_that_cannot_be_one_names_nothing(client, auth, community, make_member, slug):
+    """Found by test_hostile_api.py: a NUL in the report's slug reached the query (a 500 on
+    PostgreSQL), in the API and on the join and report pages alike."""
+    cora, _ = make_member(role="coordinator", name="Cora")
+    secret = token_for(cora)
+    for path in (f"/api/v1/communities/{slug}/report?period=all", f"/api/v1/communities/{slug}"):
+        response = client.get(path, headers=bearer(secret))
+        assert response.status_code == 404 and response.get_json()["code"] == "not_found", (path, response.status_code)
+    assert client.get(f"/join/{slug}").status_code == 404
+    sign_in(auth, cora)
+    assert client.get(f"/reports/{slug}/").status_code == 404
 
 
 def test_the_api_refuses_control_characters_and_deep_or_huge_bodies_as_problems(client, community, make_member):

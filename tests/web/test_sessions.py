@@ -15,6 +15,9 @@ from timebank.services.people.credentials import sign_out_everywhere
 from timebank.services.people.standing import suspend
 from timebank.services.tokens import create_token
 
+#: Where a signed-in coordinator lands (`/` sends them on to it).
+COORDINATOR_HOME = "/coordinate/"
+
 
 def copy_session(source, target) -> None:
     """What an attacker with the cookie does: send it from another browser."""
@@ -133,11 +136,11 @@ def test_coordinators_are_signed_out_after_30_idle_minutes(client, auth, make_me
     coordinator, _ = make_member(role="coordinator")
     auth.login(coordinator.user.email)
     later(minutes=29)
-    assert client.get("/").status_code == 200, "each request starts the idle time again"
+    assert client.get(COORDINATOR_HOME).status_code == 200, "each request starts the idle time again"
     later(minutes=58)
-    assert client.get("/").status_code == 200
+    assert client.get(COORDINATOR_HOME).status_code == 200
     later(minutes=89)
-    response = client.get("/")
+    response = client.get(COORDINATOR_HOME)
     assert response.headers["Location"].startswith("/signed-out?reason=idle")
     assert "for 30 minutes" in client.get(response.headers["Location"]).get_data(as_text=True)
 
@@ -147,9 +150,9 @@ def test_a_session_ends_after_its_lifetime_however_busy(client, auth, make_membe
     auth.login(coordinator.user.email)
     for minutes in range(20, 12 * 60, 20):
         later(minutes=minutes)
-        assert client.get("/").status_code == 200
+        assert client.get(COORDINATOR_HOME).status_code == 200
     later(hours=12, minutes=10)
-    response = client.get("/")
+    response = client.get(COORDINATOR_HOME)
     assert response.headers["Location"].startswith("/signed-out?reason=lifetime")
 
 
@@ -190,4 +193,4 @@ def test_the_member_page_has_a_sign_out_everywhere_button(app, client, auth, mak
     assert response.status_code == 303 and response.headers["Location"] == f"/coordinate/members/{member.id}"
     assert "Ada Lovelace is signed out everywhere." in client.get(response.headers["Location"]).get_data(as_text=True)
     assert signed_out(thief.get("/"))
-    assert client.get("/").status_code == 200, "the coordinator stays signed in"
+    assert client.get(COORDINATOR_HOME).status_code == 200, "the coordinator stays signed in"

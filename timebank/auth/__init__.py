@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import join, passwords, routes, sessions  # noqa: E402,F401
+from . import join, passkeys, passwords, routes, sessions  # noqa: E402,F401

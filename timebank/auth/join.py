@@ -1,5 +1,5 @@
 """Joining: applying through a community's public sign-up form, and accepting an invitation."""
-from flask import abort, render_template, request, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional
@@ -91,12 +91,26 @@ def join(slug: str):
     return render_template("auth/signup.html", community=community, form=form, sent=False, password_hint=PASSWORD_HINT), (422 if form.errors else 200)
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
+#: Where the session keeps an invitation link's secret between opening the link and using it.
+INVITATION_SECRET = "invitation_secret"
+
+
+@bp.get("/invitation/<token>")
 def invitation(token: str):
+    """The emailed link: the secret moves into the session and the browser goes on to a page
+    whose address holds no secret, so no history, Referer or shared screen keeps it (as the
+    password-reset link does). Whether the link is good is said there, the same for every link."""
+    session[INVITATION_SECRET] = token
+    return redirect(url_for("auth.invitation_page"), 303)
+
+
+@bp.route("/invitation", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def invitation_page():
     form = AcceptForm()
     if request.method == "POST" and (first := replayed(form, public=True)):
         return first  # accepted by this very form, so the link is used now: where it led
+    token = session.get(INVITATION_SECRET, "")
     try:
         invitation = invitations.invitation_by_token(token)
     except TimebankError as error:
@@ -104,12 +118,17 @@ def invitation(token: str):
     if request.method == "GET":
         form.name.data = invitation.name
         form.ensure_submission_id()
+
+    def signed_in(user):
+        session.pop(INVITATION_SECRET, None)  # used: start_session clears the rest
+        return start_session(user, home, 303)
+
+    home = url_for("main.home")
     if form.validate_on_submit():
-        home = url_for("main.home")
         response = submit(
             form,
             lambda: invitations.accept_invitation(token, name=form.name.data, password=form.password.data),
-            lambda user: Done(home, user_id=user.id, respond=lambda: start_session(user, home, 303)),
+            lambda user: Done(home, user_id=user.id, respond=lambda: signed_in(user)),
             field="password",
             public=True,
             # Used, expired or not right: said on a page of its own, as when the link is opened.

@@ -18,6 +18,7 @@ from ..web import Done, submit, transaction
 from . import bp, clock, throttle
 from .forms import LoginForm
 from .sessions import start_session
+from .two_factor import begin, must_enrol, second_step
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
@@ -87,7 +88,7 @@ def login():
         response = submit(
             form,
             lambda: _sign_in(form),
-            lambda user: Done(target, respond=lambda: start_session(user, target)),
+            lambda signed_in: Done(target, respond=lambda: _next_step(*signed_in, target)),
             field="password",
             handlers={SignInRefused: lambda error: _refused_sign_in(form, error), SignInSlowed: lambda error: _slowed(form, error)},
         )
@@ -96,7 +97,7 @@ def login():
     return render_template("auth/login.html", form=form), (422 if form.errors else 200)
 
 
-def _sign_in(form: LoginForm) -> User:
+def _sign_in(form: LoginForm) -> tuple[User, str | None]:
     wait = throttle.seconds_left(form.email.data)
     if wait:
         raise SignInSlowed(wait)
@@ -105,8 +106,22 @@ def _sign_in(form: LoginForm) -> User:
         g.sign_in_refused = True
         raise SignInRefused()
     throttle.record_success(form.email.data)
-    security_log.record("signin.succeeded", user_id=user.id)
-    return user
+    step = second_step(user)
+    if step is None:
+        security_log.record("signin.succeeded", user_id=user.id, method="password")
+    elif step == "code":
+        security_log.record("signin.password_accepted", user_id=user.id, second_factor="asked")
+    return user, step
+
+
+def _next_step(user: User, step: str | None, target: str):
+    """After the commit: signed in, or asked for a second factor (two_factor.py), or signed in
+    and sent to set one up first (staff who must use it)."""
+    if step == "code":
+        return begin(user, target)
+    if step == "enrol":
+        return must_enrol(user, target)
+    return start_session(user, target)
 
 
 def _refused_sign_in(form: LoginForm, error: SignInRefused):

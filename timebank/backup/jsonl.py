@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Connection, Integer, Table, select, text
+from sqlalchemy import Connection, Integer, Table, false, func, select, text
 
 from .tables import BackupError, Summary, app_tables, count_rows, database_revision, row_order
 
@@ -245,10 +245,8 @@ def _reset_sequence(connection: Connection, target: Table) -> None:
     )
     if sequence:
         # The next id handed out is one past the largest restored (1 for an empty table).
-        connection.execute(
-            text(f"SELECT setval(:sequence, coalesce((SELECT max({quote(keys[0].name)}) FROM {quote(target.name)}), 0) + 1, false)"),
-            {"sequence": sequence},
-        )
+        largest = select(func.max(target.c[keys[0].name])).scalar_subquery()
+        connection.execute(select(func.setval(sequence, func.coalesce(largest, 0) + 1, false())))
 
 
 def remove_partial(path: Path) -> None:

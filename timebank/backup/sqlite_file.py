@@ -37,7 +37,7 @@ def inspect_backup(path: Path) -> Summary:
                 raise BackupError(f"{path} is a SQLite database but not a Timebank backup (no migration revision)")
             revisions = [row[0] for row in copy.execute("SELECT version_num FROM alembic_version ORDER BY version_num")]
             tables = [n for n in names if n != "alembic_version" and not n.startswith("sqlite_")]
-            rows = sum(copy.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in tables)
+            rows = sum(copy.execute(f"SELECT count(*) FROM {_quoted(n)}").fetchone()[0] for n in tables)  # nosec B608
     except sqlite3.DatabaseError as error:
         raise BackupError(f"{path} is not a readable SQLite backup: {error}") from None
     if not revisions:
@@ -62,3 +62,10 @@ def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
     problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
     if problems != ["ok"]:
         raise BackupError(f"{path} failed its integrity check: {'; '.join(problems[:3])}")
+
+
+def _quoted(name: str) -> str:
+    """A table name read from the backup file itself, quoted as an SQLite identifier (a doubled
+    quote inside), so a crafted file cannot turn its table names into SQL. sqlite3 has no
+    placeholder for identifiers, hence the f-string that bandit flags (B608)."""
+    return '"' + name.replace('"', '""') + '"'

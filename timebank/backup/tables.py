@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from alembic.script import ScriptDirectory
 from flask import current_app
-from sqlalchemy import Connection, MetaData, Table, func, inspect, literal, select, table, text
+from sqlalchemy import Connection, MetaData, Table, func, inspect, literal, select, sql, table
 
 from ..errors import TimebankError
 from ..extensions import db
@@ -59,7 +59,8 @@ def count_rows(connection: Connection, found: Table) -> int:
 def database_revision(connection: Connection) -> str | None:
     if not inspect(connection).has_table(ALEMBIC_TABLE):
         return None
-    revisions = connection.scalars(text(f"SELECT version_num FROM {ALEMBIC_TABLE} ORDER BY version_num")).all()
+    version = table(ALEMBIC_TABLE, sql.column("version_num")).c.version_num
+    revisions = connection.scalars(select(version).order_by(version)).all()
     return ",".join(revisions) or None
 
 

@@ -30,8 +30,13 @@ from ..security import hash_password
 from ..services.communities import create_community, create_organisation_account, pot_account
 from ..services.people import add_membership, create_user
 from . import names
+from .activity_checks import seed_activity_checks
 from .coordination import seed_coordination
+from .expiry import seed_listing_expiry
 from .history import History
+from .late_entries import seed_late_entries
+from .logged_later import seed_logged_later
+from .messages import seed_conversations
 from .people import cast, draw_ref, insert_members
 from .quiet import pick_quiet
 
@@ -143,6 +148,12 @@ def seed_demo(
         password_hash=password_hash,
         now=now,
     )
+    seed_listing_expiry(random.Random(seed), community, member_email=people[0].email, now=now)
+    seed_activity_checks(community, today=today)
+    seed_late_entries(community, coordinating, now=now)
+    seed_logged_later(community, member_email=people[0].email, now=now)
+    # Last: its report is the newest event in the audit log, which must read in time order.
+    seed_conversations(random.Random(seed), community, member_email=people[0].email, now=now)
     db.session.commit()
     return Summary(
         community=community.name,

@@ -14,8 +14,9 @@ I3  an account's cached balance equals the sum of its postings and its last bala
     its sequence has no gaps (rules.apply_postings; UNIQUE (account_id, sequence))
 I4  no posting takes an account past its floor or ceiling, unless a coordinator's override
     with a reason (rules.apply_postings, and again in the balance UPDATE itself)
-I5  entries and postings are never updated or deleted (triggers on both dialects); the one
-    exception is an erased member's entry note, which may be set to NULL (notes.erase_notes)
+I5  entries and postings are never updated or deleted (triggers on both dialects), without
+    exception: an entry's note lives beside it in entry_note, never updated, and an erased
+    member's notes are deleted from there (notes.erase_notes)
 I6  at most one entry per idempotency key per community; a retry returns the original, the
     same key with other content is a conflict (UNIQUE (community_id, idempotency_key))
 I7  an entry is reversed at most once and a reversal mirrors it exactly (UNIQUE reverses_id)

@@ -11,6 +11,15 @@ two writers never deadlock; balances are read only after the lock. SQLite: the t
 IMMEDIATE (see `timebank.database`), so writers are already serialised. On both, the balance
 UPDATE repeats the limit and sequence checks in its WHERE clause, so a write that slipped past
 the lock would change nothing instead of breaking I3 or I4.
+
+Notes. An entry's free-text note is written to `entry_note` beside it (one row, only when there
+is a note), so the entry row itself is never changed, even to erase a member (I5 is absolute:
+`ledger.notes` deletes the note rows instead). The note is part of `rules.content_hash`, which
+is not a seal: it only tells a retry from a different request under the same idempotency key
+(I6), is compared with a new request's hash and never recomputed from the stored rows, so
+`ledger verify` does not read notes and an erased note cannot break it. (After an erasure, a
+retry that repeats the erased note still matches; one that leaves it out is a different
+request, as before.) The period seals (`rules.seal_line`) never included notes.
 """
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +46,7 @@ from ..models import (
     AccountType,
     Community,
     Entry,
+    EntryNote,
     MemberKind,
     Membership,
     Posting,
@@ -80,8 +90,7 @@ def post_entries(specs: Sequence[EntrySpec], *, now: datetime | None = None) -> 
     # even if its month has been closed since.
     today = community.today(now)
     closed = closed_months(community.id)
-    for i in to_write:
-        rules.check_date(specs[i].occurred_on, today, closed)
+    booked_on = {i: rules.check_date(specs[i].occurred_on, today, closed, late=specs[i].late) for i in to_write}
     _check_reversals(community.id, [specs[i] for i in to_write])
 
     start = {account_id: state for account_id, state in states.items()}
@@ -89,10 +98,10 @@ def post_entries(specs: Sequence[EntrySpec], *, now: datetime | None = None) -> 
     for i in to_write:
         spec = specs[i]
         rows = rules.apply_postings(states, spec.postings, limit_override=spec.limit_override)
-        entry_rows.append(_entry_row(spec, now))
+        entry_rows.append(_entry_row(spec, now, booked_on[i]))
         posting_rows.append(rows)
 
-    entry_ids = _insert(entry_rows, posting_rows, kinds)
+    entry_ids = _insert(entry_rows, posting_rows, kinds, [specs[i].note for i in to_write])
     rollups.record(community.id, [(_facts(specs[i], kinds), specs[i].reverses_id) for i in to_write])
     written_keys = {}
     for i, entry_id in zip(to_write, entry_ids, strict=True):
@@ -313,8 +322,9 @@ def _facts(spec: EntrySpec, kinds: dict[int, str]) -> rollups.EntryFacts:
     )
 
 
-def _entry_row(spec: EntrySpec, now: datetime) -> dict:
+def _entry_row(spec: EntrySpec, now: datetime, booked_on) -> dict:
     return {
+        "booked_on": booked_on,
         "community_id": spec.community_id,
         "kind": str(spec.kind),
         "occurred_on": spec.occurred_on,
@@ -325,7 +335,6 @@ def _entry_row(spec: EntrySpec, now: datetime) -> dict:
         "activity_id": spec.activity_id,
         "coproduction_step": spec.coproduction_step,
         "ladder_rung": spec.ladder_rung,
-        "note": spec.note,
         "idempotency_key": spec.idempotency_key,
         "content_hash": rules.content_hash(spec),
         "reverses_id": spec.reverses_id,
@@ -334,7 +343,7 @@ def _entry_row(spec: EntrySpec, now: datetime) -> dict:
     }
 
 
-def _insert(entry_rows: list[dict], posting_rows: list[list], kinds: dict[int, str]) -> list[int]:
+def _insert(entry_rows: list[dict], posting_rows: list[list], kinds: dict[int, str], notes: list[str | None]) -> list[int]:
     if not entry_rows:
         return []
     entry_table, posting_table = Entry.__table__, Posting.__table__
@@ -376,6 +385,10 @@ def _insert(entry_rows: list[dict], posting_rows: list[list], kinds: dict[int, s
             for row in rows
         ],
     )
+    # The notes go beside the entries (see the module docstring), in the same transaction.
+    note_rows = [{"entry_id": entry_id, "note": note} for entry_id, note in zip(entry_ids, notes, strict=True) if note]
+    if note_rows:
+        db.session.execute(insert(EntryNote.__table__), note_rows)
     return list(entry_ids)
 
 

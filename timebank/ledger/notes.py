@@ -1,20 +1,24 @@
-"""The one change the ledger allows to an entry: its note erased (UK GDPR, a member's erasure).
+"""Erasing the notes of a member's entries (UK GDPR, a member's erasure), without touching an entry.
 
 An entry's note is free text a member or coordinator wrote (copied from the exchange), the only
-personal text on the immutable rows. The triggers (migration 0009) let it be set to NULL and
-refuse every other change, so amounts, dates, kinds, seals and report figures cannot move.
+personal text the ledger keeps. It lives beside the entry, in `entry_note` (migration 0013), so
+that the entries and postings themselves are never updated or deleted (I5, no exception). Note
+rows are never updated either (a trigger refuses it); erasing one deletes it, and `Entry.note`
+then reads None. Amounts, dates, kinds, idempotency hashes and period seals do not move, so
+`ledger verify` still passes.
 """
-from sqlalchemy import select, update
+from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import Entry, Posting
+from ..models import Entry, EntryNote, Posting
 
 
 def erase_notes(account_id: int) -> int:
-    """Set to NULL the note of every entry with a posting on this account; how many had one."""
-    statement = (
-        update(Entry)
-        .where(Entry.id.in_(select(Posting.entry_id).where(Posting.account_id == account_id)), Entry.note.is_not(None))
-        .values(note=None)
-    )
-    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
+    """Delete the note of every entry with a posting on this account; how many had one."""
+    theirs = select(Posting.entry_id).where(Posting.account_id == account_id)
+    statement = delete(EntryNote).where(EntryNote.entry_id.in_(theirs))
+    erased = db.session.execute(statement.execution_options(synchronize_session=False)).rowcount
+    # Entries already loaded would still show the note they read before.
+    for entry in [obj for obj in db.session.identity_map.values() if isinstance(obj, Entry)]:
+        db.session.expire(entry, ["note"])
+    return erased

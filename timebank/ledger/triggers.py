@@ -1,7 +1,9 @@
 """The database triggers that guard the ledger (I1 on PostgreSQL, I5 and I8 on both dialects).
 
 They are created by the migrations (0001: entries and postings; 0003: closed periods; 0004: the
-audit log; 0005: frozen report figures); this module names them so that `ledger verify` can check that they are still
+audit log; 0005: frozen report figures; 0013: entry notes, which may be deleted, to erase a
+member, but never updated, and the entry triggers strict again after 0009's note exception);
+this module names them so that `ledger verify` can check that they are still
 installed and enabled.
 """
 
@@ -11,6 +13,7 @@ EXPECTED = {
         "entry_no_delete",
         "posting_no_update",
         "posting_no_delete",
+        "entry_note_no_update",
         "reporting_period_no_update",
         "reporting_period_no_delete",
         "audit_event_no_update",
@@ -25,6 +28,7 @@ EXPECTED = {
         "posting_no_truncate",
         "posting_entry_balanced",
         "entry_has_postings",
+        "entry_note_immutable",
         "reporting_period_immutable",
         "reporting_period_no_truncate",
         "audit_event_immutable",

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("member", __name__)
 
-from . import exchanges, home, listings, profile, statement, tokens  # noqa: E402,F401
+from . import digest, exchanges, home, listings, messages, profile, statement, tokens  # noqa: E402,F401

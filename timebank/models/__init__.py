@@ -1,4 +1,5 @@
 """The ORM models, importable from one place."""
+from .activity_checks import ActivityCheck
 from .api import ApiToken, IdempotencyRecord, IdempotencyStatus, TokenScope
 from .community import (
     BUILT_IN_KINDS,
@@ -24,14 +25,28 @@ from .coordination import (
     SessionPayer,
 )
 from .exchanges import Exchange, ExchangeStatus
-from .ledger import Account, AccountType, Confirmation, CoproductionStep, Entry, EntryKind, LadderRung, Posting
+from .ledger import (
+    Account,
+    AccountType,
+    Confirmation,
+    CoproductionStep,
+    Entry,
+    EntryKind,
+    EntryNote,
+    LadderRung,
+    Posting,
+)
 from .listings import HelpOffer, Listing, ListingStatus, ListingType
+from .messages import Conversation, ConversationTopic, Message, MessagingBlock
 from .notifications import FormSubmission, Notification
 from .outbox import OutboxMessage, OutboxStatus, PeriodicRun
+from .passkey import Passkey
 from .people import ContactBy, KindChange, Membership, MembershipStatus, Role, User
 from .reports import AccountMonth, EntryMonth, FrozenReport, KindMonth, PairMonth
+from .two_factor import RecoveryCode, TwoFactor
 
 __all__ = [
+    "ActivityCheck",
     "AccountMonth",
     "EntryMonth",
     "FrozenReport",
@@ -61,6 +76,7 @@ __all__ = [
     "CoproductionStep",
     "Entry",
     "EntryKind",
+    "EntryNote",
     "Exchange",
     "ExchangeStatus",
     "FormSubmission",
@@ -73,9 +89,14 @@ __all__ = [
     "MemberKind",
     "Membership",
     "Notification",
+    "Conversation",
+    "ConversationTopic",
+    "Message",
+    "MessagingBlock",
     "OutboxMessage",
     "OutboxStatus",
     "PeriodicRun",
+    "Passkey",
     "MembershipStatus",
     "Posting",
     "ReportingPeriod",
@@ -85,4 +106,6 @@ __all__ = [
     "IdempotencyRecord",
     "IdempotencyStatus",
     "TokenScope",
+    "RecoveryCode",
+    "TwoFactor",
 ]

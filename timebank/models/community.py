@@ -2,7 +2,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -35,6 +35,15 @@ class Community(db.Model):
             name="value_rates_ordered",
         ),
         CheckConstraint("retention_days >= 30", name="retention_days_at_least_30"),
+        CheckConstraint(
+            "idle_minutes_staff IS NULL OR (idle_minutes_staff >= 5 AND idle_minutes_staff <= 120)",
+            name="idle_minutes_staff_in_range",
+        ),
+        CheckConstraint(
+            "idle_minutes_member IS NULL OR (idle_minutes_member >= 5 AND idle_minutes_member <= 1440)",
+            name="idle_minutes_member_in_range",
+        ),
+        CheckConstraint("listing_days IS NULL OR (listing_days >= 7 AND listing_days <= 365)", name="listing_days_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +71,16 @@ class Community(db.Model):
     #: text of closed offers and requests (the rows stay, for the report). UK GDPR: no longer
     #: than needed.
     retention_days: Mapped[int] = mapped_column(Integer, default=365)
+    #: Coordinators, funders and administrators here must use two-factor sign-in (when the
+    #: installation's REQUIRE_STAFF_2FA is on too; see `services.people.two_factor`).
+    staff_two_factor_required: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: Idle minutes after which a session ends (`auth/sessions.py`), for coordinators, funders
+    #: and administrators, and for members; NULL: the installation's `SESSION_IDLE_MINUTES_*`.
+    idle_minutes_staff: Mapped[int | None] = mapped_column(Integer)
+    idle_minutes_member: Mapped[int | None] = mapped_column(Integer)
+    #: Days an offer or request stays listed before it expires (its owner is reminded a week
+    #: before and may keep it open); NULL: 90.
+    listing_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     kinds: Mapped[list["MemberKind"]] = relationship(back_populates="community", order_by="MemberKind.id")

@@ -16,9 +16,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ..extensions import db
 from .people import Membership
@@ -110,6 +111,22 @@ class Account(db.Model):
     membership: Mapped[Membership | None] = relationship()
 
 
+class EntryNote(db.Model):
+    """An entry's free-text note, beside the entry rather than on it (invariant I5 stays absolute).
+
+    Written by the ledger core in the entry's own transaction, when the entry has a note. Never
+    updated (a trigger refuses it on both databases), but deletable: erasing a member (UK GDPR)
+    deletes the notes of their entries and leaves the entries exactly as they were.
+    """
+
+    __tablename__ = "entry_note"
+    __table_args__ = (CheckConstraint("length(note) > 0", name="note_not_empty"),)
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="RESTRICT"), primary_key=True)
+    #: Free text that never leaves the community (never in funder views or exports).
+    note: Mapped[str] = mapped_column(Text)
+
+
 class Entry(db.Model):
     """A journal entry: immutable, two or more postings that sum to zero."""
 
@@ -134,14 +151,15 @@ class Entry(db.Model):
     occurred_on: Mapped[date] = mapped_column(Date)
     #: When the entry was written to the ledger.
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: A late entry (its service month was closed when it was recorded): the date it was booked,
+    #: in an open month. NULL: booked in its service month. Seals go by the booking month.
+    booked_on: Mapped[date | None] = mapped_column(Date)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     confirmation: Mapped[str | None] = mapped_column(String(20))
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity_category.id", ondelete="RESTRICT"))
     coproduction_step: Mapped[str | None] = mapped_column(String(20))
     ladder_rung: Mapped[str | None] = mapped_column(String(20))
-    #: Free text that never leaves the community (never in funder views or exports).
-    note: Mapped[str | None] = mapped_column(Text)
     #: Chosen by the client when the form or request was made; a retry returns this entry.
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     #: SHA-256 of the entry's content, to tell a retry from a different request with the same key.
@@ -154,6 +172,13 @@ class Entry(db.Model):
     limit_override: Mapped[bool] = mapped_column(default=False)
 
     postings: Mapped[list["Posting"]] = relationship(back_populates="entry", order_by="Posting.id")
+
+    #: The entry's note, read from `entry_note` (None: none, or erased). Read-only here: only the
+    #: ledger core writes a note, only `ledger.notes.erase_notes` deletes one. Usable in queries
+    #: too (`select(Entry.note)`, `Entry.note.is_not(None)`).
+    note: Mapped[str | None] = column_property(
+        select(EntryNote.note).where(EntryNote.entry_id == id).correlate_except(EntryNote).scalar_subquery()
+    )
 
 
 class Posting(db.Model):

@@ -1,8 +1,8 @@
 """Offers and requests members post, and the "I can help" replies to requests."""
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -42,9 +42,23 @@ class Listing(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submission_id: Mapped[str] = mapped_column(String(64))
+    #: The first day it no longer shows to others (the community's `listing_days` after it was
+    #: posted or last kept open); the daily job then closes it (`services.listing_expiry`).
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    #: When its owner was reminded, a week before `expires_on`; NULL again once kept open.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     membership: Mapped[Membership] = relationship()
     category: Mapped[ActivityCategory | None] = relationship()
+
+    def expired(self, today: date) -> bool:
+        """Past its time (still open until the daily job runs, or closed by it), rather than
+        closed by its owner."""
+        if self.expires_on is None:
+            return False
+        if self.status == ListingStatus.OPEN:
+            return today >= self.expires_on
+        return self.closed_at is not None and self.closed_at.date() >= self.expires_on
 
 
 class HelpOffer(db.Model):

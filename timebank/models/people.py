@@ -3,7 +3,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, func, select, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint, func, select, text, true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
@@ -120,6 +120,10 @@ class Membership(db.Model):
     application_note: Mapped[str | None] = mapped_column(Text)
     #: Send notifications by email too (when the installation has mail configured).
     email_notifications: Mapped[bool] = mapped_column(default=True)
+    #: A weekly digest by email (`services.digest`): new requests in the member's activities,
+    #: what waits for their confirmation, their hours this month. Sent only with email on too.
+    digest_weekly: Mapped[bool] = mapped_column(default=True, server_default=true())
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
     community: Mapped[Community] = relationship()

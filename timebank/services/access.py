@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Account, Community, Membership, MembershipStatus, Role
+from .communities import SLUG_RE
 
 COORDINATOR_ROLES = (Role.COORDINATOR, Role.ADMIN)
 #: Roles that read their own community's report without suppression.
@@ -101,7 +102,7 @@ def viewable_community(user, slug: str) -> Viewable:
     """The community `slug` names and whether `user` reads its report unsuppressed; NotFound if
     there is no such community or `user` may not read its report."""
     user_id = _user_id(user)
-    if user_id is None:
+    if user_id is None or not SLUG_RE.match(slug):  # no slug holds a NUL, which PostgreSQL refuses
         raise NotFound()
     row = db.session.execute(
         select(Community, Membership.role)

@@ -45,7 +45,9 @@ def create_community(slug: str, name: str, **settings) -> Community:
 
 
 def get_community(slug: str) -> Community:
-    community = db.session.scalar(select(Community).where(Community.slug == slug))
+    # A slug from an address may hold anything (a NUL, which PostgreSQL refuses): only one that
+    # could be a slug reaches the query.
+    community = db.session.scalar(select(Community).where(Community.slug == slug)) if SLUG_RE.match(slug) else None
     if community is None:
         raise NotFound(_("There is no community called %(slug)s.", slug=slug))
     return community

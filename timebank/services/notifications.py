@@ -3,14 +3,14 @@
 A notification stores what happened (`kind` and `params`); its words are made when it is shown,
 so they follow the reader's language and never go stale.
 """
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from .. import mail
 from ..extensions import db
-from ..formatting import hours_minutes
+from ..formatting import format_day, hours_minutes
 from ..models import Membership, Notification, Role, User
 from ..models.types import utcnow
 from ..pagination import MESSAGES_PAGE, page_of
@@ -21,16 +21,33 @@ def describe(kind: str, params: dict) -> str:
     for key in ("minutes", "balance"):
         if key in p and p[key] is not None:
             p[key] = hours_minutes(p[key])
+    if isinstance(p.get("date"), str):  # kept as ISO in the row; read as "3 December 2026"
+        try:
+            p["date"] = format_day(date.fromisoformat(p["date"][:10]))
+        except ValueError:
+            pass
     texts = {
         "exchange_logged_gave": lambda p: _("%(name)s says they gave you %(minutes)s on %(date)s. Please confirm or decline it.", **p),
         "exchange_logged_received": lambda p: _("%(name)s says you gave them %(minutes)s on %(date)s. Please confirm or decline it.", **p),
         "exchange_posted": lambda p: _("Your exchange of %(minutes)s with %(name)s on %(date)s is recorded. Your balance is now %(balance)s.", **p),
         "exchange_declined": lambda p: _("%(name)s declined the exchange of %(minutes)s on %(date)s.", **p),
         "exchange_cancelled": lambda p: _("%(name)s cancelled the exchange of %(minutes)s on %(date)s.", **p),
+        "exchange_declined_for": lambda p: _("A coordinator declined the exchange of %(minutes)s with %(name)s on %(date)s: %(reason)s", **p),
+        "exchange_cancelled_for": lambda p: _("A coordinator cancelled the exchange of %(minutes)s with %(name)s on %(date)s: %(reason)s", **p),
+        "entry_reversed": lambda p: _(
+            "A coordinator reversed the exchange of %(minutes)s with %(name)s on %(date)s: %(reason)s. Your balance is now %(balance)s.", **p
+        ),
         "exchange_needs_coordinator": lambda p: _("%(name)s logged %(minutes)s on %(date)s with %(organisation)s. Please confirm or decline it.", **p),
         "help_offered": lambda p: _("%(name)s can help with the request \u201c%(title)s\u201d.", **p),
+        "message_received": lambda p: _("%(name)s sent you a message about \u201c%(title)s\u201d.", **p),
+        "conversation_reported": lambda p: _("%(name)s reported a conversation. Please read it.", **p),
         "match_introduced": lambda p: _(
             "The coordinator has introduced %(name)s to help with your request \u201c%(title)s\u201d.", **p
+        ),
+        "listing_expiring": lambda p: (
+            _("Still offering \u201c%(title)s\u201d? It stops showing on %(date)s. Keep it open, or close it.", **p)
+            if p.get("type") == "offer"
+            else _("Still need \u201c%(title)s\u201d? It stops showing on %(date)s. Keep it open, or close it.", **p)
         ),
         "match_introduced_helper": lambda p: _(
             "The coordinator has introduced you to %(name)s, who asked for help with \u201c%(title)s\u201d.", **p

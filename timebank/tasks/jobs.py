@@ -14,7 +14,9 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import Community, FormSubmission, IdempotencyRecord, OutboxMessage, OutboxStatus, PeriodicRun
+from ..services.digest import send_digests
 from ..services.exchanges.auto_confirm import auto_confirm_due
+from ..services.listing_expiry import expire_listings as expire_community_listings
 from ..services.retention import purge_past_retention
 from .queue import periodic
 
@@ -84,6 +86,36 @@ def sweep_past_retention(now: datetime) -> str:
         db.session.commit()
         lines.append(f"{slug}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
     return "; ".join(lines) or "no communities"
+
+
+@periodic(every_minutes=1440)
+def expire_listings(now: datetime) -> str:
+    """Remind owners of offers and requests that expire within a week (once each), and close
+    those past their day, one community per transaction (`services.listing_expiry`)."""
+    return "; ".join(_per_community(lambda c: "{} reminded, {} closed".format(*expire_community_listings(c, now=now)))) or "no communities"
+
+
+@periodic(every_minutes=1440)
+def weekly_digest(now: datetime) -> str:
+    """Queue the weekly digest to each member due one (a week since their last, and something
+    to say), one community per transaction (`services.digest`)."""
+    return "; ".join(_per_community(lambda c: f"{send_digests(c, now=now)} sent")) or "no communities"
+
+
+def _per_community(work) -> list[str]:
+    """Run `work(community)` for each community, committing each; a failure is logged and
+    rolled back, and the others still run."""
+    lines = []
+    for community_id, slug in db.session.execute(select(Community.id, Community.slug).order_by(Community.id)).all():
+        try:
+            line = work(db.session.get(Community, community_id))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("periodic work failed in %s", slug)
+            line = "failed (see the log)"
+        lines.append(f"{slug}: {line}")
+    return lines
 
 
 def _delete(statement) -> int:

@@ -1,6 +1,6 @@
 """Reading a page's query string (`request.args`) safely: every view that reads a number or a
-search from it goes through these, so that nothing out of range or with a control character
-reaches a query (`timebank.input_rules`).
+search from it (or a number from a button's form, `form_int`) goes through these, so that
+nothing out of range or with a control character reaches a query (`timebank.input_rules`).
 
 A number that is not one, or is missing, is None (as `request.args.get(name, type=int)` was);
 one out of the database's range cannot name anything, so the page answers 404.
@@ -19,6 +19,14 @@ def int_arg(name: str) -> int | None:
     if value is not None and not in_int_range(value):
         abort(404)
     return value
+
+
+def form_int(name: str) -> int | None:
+    """A number a button's form posts outside any WTForms form (the helper to introduce): None
+    when it is missing, not a number, or out of the database's range, so that it names nothing
+    rather than reaching a query that overflows."""
+    value = request.form.get(name, type=int)
+    return value if value is not None and in_int_range(value) else None
 
 
 def text_arg(name: str, max_length: int = SEARCH_MAX) -> str:

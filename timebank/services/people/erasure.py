@@ -48,6 +48,7 @@ from ...models import (
 )
 from ...models.types import utcnow
 from .. import audit
+from ..messages import erase_messages
 from . import new_member_ref
 from .credentials import end_sessions
 from .memberships import check_manageable, membership_here
@@ -104,6 +105,7 @@ def erase(membership: Membership, reason: str, *, actor: Membership | None, now:
     counts = _erase_messages(user, membership, names, email, whole_person=not others)
     counts.update(_erase_coordination(membership, email))
     counts.update(_erase_contributions(membership))
+    counts.update(erase_messages(membership, lambda text: scrub(text, names, email)))
     _blank_profile(membership)
     membership.ref = new_member_ref()  # the old reference is not kept anywhere
     if not others:
@@ -232,8 +234,9 @@ def _anonymise_user(user: User, now: datetime) -> int:
 
 def _own_tables() -> list:
     """Every table whose rows belong to one sign-in through a `user_id` column (API tokens,
-    password-reset links, replay records, notifications, and whatever credential tables come
-    later), apart from memberships: all of them go with the identity."""
+    password-reset links, replay records, notifications, the two-factor secret (`two_factor`) and
+    recovery codes, and whatever credential tables come later), apart from memberships: all of
+    them go with the identity."""
     return [
         table
         for table in reversed(db.metadata.sorted_tables)

@@ -29,6 +29,7 @@ EXPORTED = {
     "membership.share_contact": "profile.share_contact",
     "membership.in_directory": "profile.in_directory",
     "membership.email_notifications": "profile.email_notifications",
+    "membership.digest_weekly": "profile.digest_weekly",
     "kind_change.from_kind_id": "kind_history.from",
     "kind_change.to_kind_id": "kind_history.to",
     "kind_change.changed_on": "kind_history.on",
@@ -50,8 +51,12 @@ EXPORTED = {
     "entry.activity_id": "statement.activity",
     "entry.coproduction_step": "statement.coproduction_step",
     "entry.ladder_rung": "statement.ladder_rung",
-    "entry.note": "statement.note",
+    # An entry's note (`entry_note.note`, read as `Entry.note`) is exported as statement.note too;
+    # `entry_note` refers only to `entry`, so it is not listed among the person-linked columns.
     "entry.reason": "statement.reason",
+    "passkey.name": "passkeys.name",
+    "passkey.created_at": "passkeys.added_at",
+    "passkey.last_used_at": "passkeys.last_used_at",
     "entry.reverses_id": "statement.reverses_entry",
     "exchange.id": "exchanges.id",
     "exchange.giver_account_id": "exchanges.you",
@@ -76,6 +81,7 @@ EXPORTED = {
     "listing.created_at": "offers_and_requests.created_at",
     "listing.updated_at": "offers_and_requests.updated_at",
     "listing.closed_at": "offers_and_requests.closed_at",
+    "listing.expires_on": "offers_and_requests.expires_on",
     "help_offer.listing_id": "help_offered.request",
     "help_offer.message": "help_offered.message",
     "help_offer.created_at": "help_offered.at",
@@ -102,6 +108,20 @@ EXPORTED = {
     "api_token.created_at": "api_tokens.created_at",
     "api_token.last_used_at": "api_tokens.last_used_at",
     "api_token.revoked_at": "api_tokens.revoked_at",
+    "conversation.id": "conversations.conversation",
+    "conversation.topic": "conversations.about",
+    "conversation.listing_id": "conversations.listing",
+    "conversation.match_id": "conversations.match",
+    "conversation.exchange_id": "conversations.exchange",
+    "conversation.created_at": "conversations.started_at",
+    "conversation.starter_id": "conversations.started_by_you",
+    "conversation.reported_by_id": "conversations.reported_by_you",
+    "conversation.reported_at": "conversations.reported_at",
+    "conversation.report_reason": "conversations.report_reason",
+    # Each message is in its conversation's `messages` list: from_you, text, at.
+    "message.membership_id": "conversations.messages",
+    "message.body": "conversations.messages",
+    "message.created_at": "conversations.messages",
 }
 
 _LEFT_OUT_BY_REASON = {
@@ -115,6 +135,18 @@ _LEFT_OUT_BY_REASON = {
     "when the row was written, where an exported date already says it": "membership.created_at kind_change.changed_at",
     "a secret (the hash of a password, a token or a link): not information about them, and it must never leave": """
         user.password_hash api_token.token_hash invitation.token_hash password_reset_token.token_hash""",
+    "a passkey's key material and the machinery of using it (the credential id, the public key, the "
+    "authenticator's counter and transports, the random handle browsers keep for them): no information "
+    "about them, and useless outside this site": """
+        passkey.id passkey.user_id passkey.credential_id passkey.public_key passkey.sign_count passkey.transports
+        passkey.user_handle""",
+    "a secret: their two-factor sign-in key and the hashes of their recovery codes, which would let someone "
+    "past their second factor; not information about them, and it must never leave": """
+        two_factor.secret recovery_code.code_hash""",
+    "the machinery of their two-factor sign-in (whether it is on, the last code's time step that stops a "
+    "replay, which recovery codes are used), not information about them": """
+        two_factor.user_id two_factor.enabled_at two_factor.last_step recovery_code.id recovery_code.user_id
+        recovery_code.created_at recovery_code.used_at""",
     "the machinery of their sign-in (a counter that ends old sessions, a switch a coordinator turned off, "
     "single-use password-reset links that expire within the hour), not information about them": """
         user.session_version user.disabled_at password_reset_token.id password_reset_token.user_id
@@ -124,6 +156,8 @@ _LEFT_OUT_BY_REASON = {
         kind_change.changed_by_id match.introduced_by_id""",
     "how the ledger keeps an entry once (its idempotency key, content hash and a limit-override flag); "
     "the entry itself is exported": "entry.idempotency_key entry.content_hash entry.limit_override",
+    "the day a late entry was booked on, which is the day it was recorded (statement.recorded_at is "
+    "exported, and statement.date is when it happened)": "entry.booked_on",
     "account settings that say nothing about them: the type is always member, a member account has no name "
     "of its own, the posting count and the limits' starting point are bookkeeping": """
         account.type account.name account.sequence account.limits_from_sequence""",
@@ -167,6 +201,17 @@ _LEFT_OUT_BY_REASON = {
         group_session.payer_account_id group_session.minutes_each group_session.entry_id
         group_session.created_by_id group_session.created_at""",
     "a path inside the app to act on the notification": "notification.link",
+    "how a conversation is kept (its key, the other person of the two, which message each has read, when "
+    "the last one came, when a coordinator closed a report, the row numbers); every message in it is exported": """
+        conversation.community_id conversation.topic_key conversation.other_id conversation.starter_read_id
+        conversation.other_read_id conversation.last_message_at conversation.report_closed_at message.id
+        message.conversation_id""",
+    "a coordinator's decision to stop them sending messages, kept with the safeguarding records: a subject "
+    "access request for it goes to a coordinator; the member sees on their conversations that they are stopped": """
+        messaging_block.id messaging_block.membership_id messaging_block.blocked_by_id messaging_block.reason
+        messaging_block.created_at""",
+    "when the app last sent them a reminder or a weekly digest, kept only so that it is not sent twice; "
+    "the reminder itself is exported among the notifications": "listing.reminded_at membership.last_digest_at",
     "a message for coordinators on why an automatic posting failed (a limit it would pass); the exchange's "
     "status is exported": "exchange.last_error",
 }

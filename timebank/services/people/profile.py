@@ -2,6 +2,8 @@
 can log time with, and everything the app holds about them (to download)."""
 from dataclasses import dataclass
 
+import phonenumbers
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
@@ -26,8 +28,10 @@ from ...models import (
     Membership,
     MembershipStatus,
     Notification,
+    Passkey,
     Posting,
 )
+from ..messages import my_messages
 from ..statements import statement_lines
 
 PROFILE_LIMITS = {"display_name": 100, "skills": 2000, "availability": 1000, "phone": 40}
@@ -38,6 +42,8 @@ def update_profile(membership: Membership, **fields) -> Membership:
         value = (fields.get(key) or "").strip()
         if len(value) > limit:
             raise InvalidInput(_("That is too long: at most %(n)d characters.", n=limit), field=key)
+        if key == "phone" and value:
+            check_phone(value, fields.get("phone_region"))
         setattr(membership, key, value or None)
     contact_by = fields.get("contact_by") or ContactBy.COORDINATOR
     if contact_by not in set(ContactBy):
@@ -49,6 +55,26 @@ def update_profile(membership: Membership, **fields) -> Membership:
     membership.in_directory = bool(fields.get("in_directory"))
     membership.email_notifications = bool(fields.get("email_notifications"))
     return membership
+
+
+def check_phone(text: str, region: str | None = None) -> None:
+    """Refuse (InvalidInput on the phone field) what `phonenumbers` does not take for a phone
+    number; one without a country code is read as one of `region` (PHONE_REGION by default).
+    It is kept as the person typed it, which is how they will read it out."""
+    region = region or current_app.config.get("PHONE_REGION", "GB")
+    message = _("Enter a phone number, like 020 7946 0018, 07911 123456 or +44 7911 123456")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(message, field="phone") from None
+    if not (phonenumbers.is_valid_number(number) or _drama_number(number)):
+        raise InvalidInput(message, field="phone")
+
+
+def _drama_number(number) -> bool:
+    """Ofcom's mobile numbers kept for drama (07700 900000 to 900999): never anyone's, so the
+    demo and the tests use them; `phonenumbers` calls them invalid."""
+    return number.country_code == 44 and 7700900000 <= number.national_number <= 7700900999
 
 
 @dataclass(frozen=True)
@@ -159,6 +185,7 @@ def my_data(membership: Membership) -> dict:
             "share_contact": membership.share_contact,
             "in_directory": membership.in_directory,
             "email_notifications": membership.email_notifications,
+            "digest_weekly": membership.digest_weekly,
         },
         "kind_history": [
             {"from": kinds.get(k.from_kind_id), "to": kinds.get(k.to_kind_id), "on": k.changed_on.isoformat()}
@@ -173,6 +200,10 @@ def my_data(membership: Membership) -> dict:
             "opened_at": account.created_at.isoformat(),
             "closed_at": _when(account.closed_at),
         },
+        "passkeys": [
+            {"name": key.name, "added_at": key.created_at.isoformat(), "last_used_at": _when(key.last_used_at)}
+            for key in db.session.scalars(select(Passkey).where(Passkey.user_id == user.id).order_by(Passkey.id))
+        ],
         "statement": []
         if account is None
         else [_statement_row(line, ledger[line.entry_id]) for line in statement_lines(account.id)],
@@ -205,6 +236,7 @@ def my_data(membership: Membership) -> dict:
                 "created_at": item.created_at.isoformat(),
                 "updated_at": item.updated_at.isoformat(),
                 "closed_at": _when(item.closed_at),
+                "expires_on": _when(item.expires_on),
             }
             for item in db.session.scalars(select(Listing).where(Listing.membership_id == membership.id).order_by(Listing.id))
         ],
@@ -236,6 +268,7 @@ def my_data(membership: Membership) -> dict:
                 .order_by(GroupSession.id)
             )
         ],
+        "conversations": my_messages(membership),
         "notifications": [
             {
                 "kind": n.kind,
