@@ -9,11 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from timebank.dates import next_month
 from timebank.extensions import db
 from timebank.ledger.core import post_entry
 from timebank.ledger.rules import exchange
 from timebank.models import Community
 from timebank.services.communities import create_community
+from timebank.services.periods import close_month
 
 from .conftest import Person, add_person, axe_problems, mobile_context, page_width, small_targets
 
@@ -39,6 +41,12 @@ def northfield(live_server) -> dict[str, Person]:
                     receiver = members[(i + step) % len(members)]
                     day = today - timedelta(days=(i * 7 + step * 11) % 150)
                     post_entry(exchange(community.id, giver.account_id, receiver.account_id, 30 * step, day))
+            db.session.commit()
+            # Funders read closed periods only: close every month before this one.
+            month = (today - timedelta(days=150)).replace(day=1)
+            while month < today.replace(day=1):
+                close_month(community, month, actor_id=None)
+                month = next_month(month)
         db.session.commit()
     return {
         "coordinator": Person("coordinator@northfield.example", live_server.password, "Nora Coordinator", None),

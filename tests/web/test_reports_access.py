@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from coordinate_support import give, sign_in
+from coordinate_support import give, last_month, sign_in
 from sqlalchemy import select
 
 from timebank.extensions import db
@@ -15,6 +15,7 @@ from timebank.reports.tables import TABLES
 from timebank.services.communities import create_community
 from timebank.services.exchanges.log import log_exchange
 from timebank.services.people import add_membership, create_user
+from timebank.services.periods import close_month
 
 QUERY = "from={start}&to={end}"
 
@@ -24,6 +25,7 @@ def world(app, community, make_member):
     """Riverside with a coordinator, a funder and members with names and notes nobody could miss;
     Elsewhere with its own funder."""
     today = community.today()
+    month_start = today.replace(day=1)
     cora, _ = make_member(kind="professional", role="coordinator", name="Cora Quillfeather")
     people = []
     for n, kind in enumerate(["service_user", "volunteer", "carer", "professional", "service_user", "volunteer", "volunteer"]):
@@ -32,7 +34,7 @@ def world(app, community, make_member):
     for i, (_giver, giver_account) in enumerate(people):
         for j in (1, 2, 3):
             receiver_account = people[(i + j) % len(people)][1]
-            give(community, giver_account, receiver_account, 30 + 15 * j, today - timedelta(days=3 + i + j),
+            give(community, giver_account, receiver_account, 30 + 15 * j, month_start - timedelta(days=3 + i + j),
                  note=f"Private note about Zephyrine {i}-{j}")
     alice = people[0][0]
     log_exchange(alice, gave=True, partner_account_id=people[1][1].id, minutes=30, occurred_on=today, activity_id=None,
@@ -43,10 +45,13 @@ def world(app, community, make_member):
     db.session.commit()
     fred = add_membership(create_user("fred@elsewhere.example", "Fred Elsewhere", "correct horse battery"), elsewhere, role="funder")
     db.session.commit()
-    start = today.replace(day=1) - timedelta(days=40)
+    # Funders read only closed months: last month (the exchanges above) is closed.
+    closed = last_month(community)
+    close_month(community, closed, actor_id=cora.user_id)
+    db.session.commit()
     return {
         "cora": cora, "alice": alice, "fiona": fiona, "fred": fred, "people": [p for p, _ in people],
-        "query": QUERY.format(start=start.isoformat(), end=today.isoformat()),
+        "query": QUERY.format(start=closed.isoformat(), end=(month_start - timedelta(days=1)).isoformat()),
     }
 
 

@@ -16,6 +16,7 @@ from timebank.reports import views
 from timebank.reports.tables import TABLES
 from timebank.services.communities import create_community
 from timebank.services.people import add_membership
+from timebank.services.periods import close_month
 from timebank.services.report_periods import InvalidPeriod, parse_period
 
 TODAY = date(2026, 11, 26)
@@ -111,11 +112,15 @@ def test_the_report_page_reads_in_the_order_of_the_metrics(client, auth, communi
     assert [h for h in headings if h in sections] == sections
     assert "Of the 212 people who took part, 61% both gave and received." in page
     assert "fewer than 5 people" in page  # A4, hidden in the fixture
-    assert "Live: this period is still open; figures may change." in page
+    # Q1 2026 has ended but none of its months is closed: not "Live" (the 2020 bug).
+    assert "This period has ended, but a coordinator has not closed all its months yet" in page
+    assert "Live:" not in page
     html = response.get_data(as_text=True)
     assert html.count('role="img"') == 5 and "<script" not in html
     assert 'class="num heat-4"' in html  # the largest role flow, shaded and numbered
-    assert fake.calls == [("riverside", date(2026, 1, 1), date(2026, 3, 31), False)]
+    # The report, then the previous quarter for the summary's comparison, alike.
+    assert fake.calls == [("riverside", date(2026, 1, 1), date(2026, 3, 31), False),
+                          ("riverside", date(2025, 10, 1), date(2025, 12, 31), False)]
 
 
 def test_a_frozen_report_says_when_it_was_frozen(client, auth, community, coordinator, monkeypatch):
@@ -228,6 +233,10 @@ def test_the_programme_view_puts_two_communities_side_by_side(app, client, auth,
     northside = create_community("northside", "Northside Timebank")
     funder, _ = make_member(role="funder", name="Fiona Funder")
     add_membership(funder.user, northside, role="funder")
+    db.session.commit()
+    for place in (community, northside):  # funders read closed periods only: Q1 2026 is closed
+        for month in (1, 2, 3):
+            close_month(place, date(2026, month, 1), actor_id=None)
     db.session.commit()
     sign_in(auth, funder)
     home = client.get("/")

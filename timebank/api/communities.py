@@ -44,14 +44,22 @@ def get_community(slug: str):
 @bp.response(200, ReportSchema)
 def report(args, slug: str):
     """The community's reciprocity report for a period: the same figures, and the same privacy
-    rules, as the report pages (funders see it with small cells suppressed)"""
+    rules, as the report pages. Funders choose a closed month, quarter, year or the whole
+    programme (`period`, or its exact `from` and `to`), and see small cells suppressed
+    consistently across all of those periods; coordinators may ask for any dates."""
     from ..metrics import get_report
+    from ..metrics.funder_periods import allowed_periods, get_funder_report
     from ..services.access import viewable_community
-    from ..services.report_periods import parse_period
+    from ..services.report_periods import funder_period, parse_period
 
     community, unsuppressed = viewable_community(caller().user, slug)
-    period = parse_period({"from": args["from_"].isoformat(), "to": args["to"].isoformat()}, community.today())
-    return jsonify(get_report(community, period.start, period.end, suppress=not unsuppressed))
+    query = {key: value for key, value in (("period", args.get("period")),
+                                           ("from", args.get("from_") and args["from_"].isoformat()),
+                                           ("to", args.get("to") and args["to"].isoformat())) if value}
+    if unsuppressed:
+        period = parse_period(query, community.today())
+        return jsonify(get_report(community, period.start, period.end, suppress=False))
+    return jsonify(get_funder_report(community, funder_period(query, allowed_periods(community))))
 
 
 def _mine(slug: str):

@@ -9,6 +9,8 @@ from .. import csv_safe
 from ..extensions import db
 from ..ledger import verify as run_verify
 from ..ledger.export import BALANCE_COLUMNS, CSV_COLUMNS, balance_rows, journal_lines, posting_rows
+from ..ledger.research_export import write_zip
+from ..models.types import utcnow
 from ..security_log import exported
 from ..services.communities import get_community, only_community
 from ..services.ledger_import import LedgerImportRejected, import_ledger, recorder_for
@@ -40,12 +42,25 @@ def verify():
     click.echo("ledger verify: all invariants hold")
 
 
-@ledger.command(help="Export every posting as CSV, or every entry as a ledger/hledger journal.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "ledger"]), required=True)
+@ledger.command(
+    help="Export every posting as CSV, or every entry as a ledger/hledger journal, or one community's research "
+    "archive (a zip: postings, members, kind changes, listings, matches, who recorded and confirmed each entry, "
+    "and a data dictionary; no names, contacts or free text)."
+)
+@click.option("--format", "fmt", type=click.Choice(["csv", "ledger", "research"]), required=True)
 @click.option("--output", "-o", type=click.File("w"), default="-", help="File to write (default: standard output).")
+@click.option("--community", "slug", help="For research: the community's short name (optional when there is only one).")
 @with_appcontext
 @cli_errors
-def export(fmt, output):
+def export(fmt, output, slug):
+    if fmt == "research":
+        if output.isatty():
+            raise click.ClickException(_("The research export is a zip archive: write it to a file with -o FILE.zip."))
+        community = get_community(slug) if slug else only_community()
+        exported("ledger.research", by="cli", community=community.slug)
+        output.flush()
+        write_zip(community, output.buffer, now=utcnow())
+        return
     exported(f"ledger.{fmt}", by="cli")
     if fmt == "csv":
         writer = csv_safe.writer(output, bom=False)  # for programs: see csv_safe

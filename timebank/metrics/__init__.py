@@ -15,7 +15,7 @@ from ..extensions import db
 from ..ledger.periods import closed_months
 from ..models import Community, Entry, FrozenReport
 from ..models.types import utcnow
-from . import mutuality, networks, participation, privacy, roles, value
+from . import mutuality, networks, participation, privacy, restated, roles, value
 from .context import Context, months_between
 
 SECTIONS = (participation, mutuality, roles, networks, value)
@@ -42,8 +42,14 @@ def compute(community: Community, start: date, end: date, *, now: datetime | Non
     return report
 
 
-def get_report(community: Community, start: date, end: date, *, suppress: bool) -> dict:
-    """The report a viewer may see: suppressed for funders, whole for coordinators."""
+def get_report(
+    community: Community, start: date, end: date, *, suppress: bool, raw: bool = False, with_restated: bool = True
+) -> dict:
+    """The report a viewer may see: suppressed for funders, whole for coordinators. `raw`: with
+    the counts of people behind each figure and nothing hidden yet, for a funder's report
+    (`funder_periods.get_funder_report` hides what the rules across periods require).
+    `with_restated=False` leaves out the restated figures (for the month reports a funder's
+    report is checked against, which are never shown)."""
     frozen = db.session.scalar(
         select(FrozenReport).where(FrozenReport.community_id == community.id, FrozenReport.start == start, FrozenReport.end == end)
     )
@@ -54,7 +60,10 @@ def get_report(community: Community, start: date, end: date, *, suppress: bool) 
         report = compute(community, start, end)
         open_months = set(months_between(start, end)) - closed_months(community.id)
         report["status"]["live"] = bool(open_months)
+    report["restated"] = restated.restate(community, frozen, suppress=suppress) if frozen is not None and with_restated else None
     report["threshold"] = community.suppression_threshold
+    if raw:
+        return report
     if suppress:
         return privacy.suppress(report, community.suppression_threshold)
     return privacy.strip(report)

@@ -8,8 +8,10 @@ Choices METRICS.md leaves open:
   organisation transfers are always recorded by a coordinator): entries confirmed by phone, on
   paper, in person or recorded by a coordinator, and entries that a coordinator's match led to.
 - D5's partners are distinct members exchanged with in T, in either direction. A new partner
-  is a pair of members whose first exchange ever falls in that quarter; each new pair is a new
-  partner for both, divided by the members active in the quarter (within T).
+  is a pair of members whose first exchange ever falls in that quarter and on or after `from`;
+  each new pair is a new partner for both, divided by the members active in the quarter (within
+  T). The rollups are monthly, so when `from` is not the 1st, the days of its month before it
+  are read from the postings: a pair that exchanged on those days first met before T.
 - D6 follows requests opened in T: matched when a match for the request led to an exchange
   (recorded up to now), and the days from the request to that exchange's date.
 """
@@ -102,8 +104,14 @@ def _d5(ctx: Context, figures: dict, bases: dict) -> None:
         pair = (min(giver, receiver), max(giver, receiver))
         if month is not None and (pair not in first_ties or month < first_ties[pair]):
             first_ties[pair] = month
+    first_month = ctx.start.replace(day=1)
+    met_before = set()
+    if ctx.start > first_month:
+        for (giver, receiver, _, _, _), (_, entries) in ctx.edge(first_month, ctx.start - timedelta(days=1), "pairs").pairs.items():
+            if entries:
+                met_before.add((min(giver, receiver), max(giver, receiver)))
     for (a, b), month in first_ties.items():
-        if a in accounts and b in accounts and month >= ctx.start.replace(day=1):
+        if a in accounts and b in accounts and month >= first_month and (a, b) not in met_before:
             new_by_quarter[_quarter(month)] += 2
     active_by_quarter: dict[str, set[int]] = defaultdict(set)
     for (account, month, _), value in ctx.rows.items():

@@ -1,7 +1,10 @@
 """A. Participation: who takes part, how much, and whether they stay.
 
 Choices METRICS.md leaves open:
-- A1 counts active members who are still registered on `to`, so the share stays within 0..1.
+- A1 has one definition for its count and its share: the active members are those active in T
+  who are still registered on `to` (a member on `to`: joined by then, not pending, and not left
+  on or before it), and the share is that count over the members registered on `to`. A member
+  who left on the last day is in neither (before, the count kept them and the share did not).
 - A2 counts every posted entry (exchanges, group sessions, organisation payments, donations to
   and grants from the pot), with the three flows shown apart; an entry's size is the minutes it
   moved (the sum of its positive postings).
@@ -46,13 +49,13 @@ def _a1(ctx, figures, bases) -> None:
     figures["A1"] = {
         "share": rounded(share(len(active), len(registered))),
         "share_90d": rounded(share(len(active_90d), len(registered))),
-        "active": len(ctx.active),
+        "active": len(active),
         "registered": len(registered),
         "active_90d": len(active_90d),
     }
     bases["A1.share"] = (len(active), len(registered))
     bases["A1.share_90d"] = (len(active_90d), len(registered))
-    bases["A1.active"] = (None, len(ctx.active))
+    bases["A1.active"] = (None, len(active))
     bases["A1.registered"] = (None, len(registered))
     bases["A1.active_90d"] = (None, len(active_90d))
 

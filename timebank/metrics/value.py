@@ -3,9 +3,16 @@
 E1 values the time people put in: the minutes of exchanges and group sessions in T (not
 credits moved to or from the pot), times the community's low, central and high hourly rates.
 It is the value of time given, not an outcome. G1 sums entries that carry a co-production step
-or a ladder rung.
+or a ladder rung; each cell's base (for the privacy rules) is the number of people behind it:
+the member accounts on the postings of its entries (organisations and the pot are not people).
 """
-from ..models import CoproductionStep, LadderRung
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import ORGANISATION_KIND, POT_KIND, CoproductionStep, Entry, LadderRung, Posting
 from .context import Context
 from .networks import TIME_KINDS
 
@@ -33,10 +40,37 @@ def compute(ctx: Context) -> tuple[dict, dict]:
     }
     bases["E1"] = (None, len(ctx.active))
     figures["G1"] = {"steps": steps, "rungs": rungs}
+    people = _people_per_cell(ctx)
     for name, table in (("steps", steps), ("rungs", rungs)):
         for key, cell in table.items():
             if cell["entries"]:
-                # Entries, not people, are what a cell counts; an entry has two people or more.
-                bases[f"G1.{name}.{key}"] = (None, cell["entries"])
+                bases[f"G1.{name}.{key}"] = (None, len(people.get((name, key), ())))
     return figures, bases
+
+
+def _people_per_cell(ctx: Context) -> dict[tuple[str, str], set[int]]:
+    """("steps" or "rungs", code) -> the member accounts on the postings of the entries counted
+    in that cell (dated in T, neither a reversal nor reversed)."""
+    reversal = aliased(Entry)
+    rows = db.session.execute(
+        select(Entry.coproduction_step, Entry.ladder_rung, Posting.account_id)
+        .join(Posting, Posting.entry_id == Entry.id)
+        .where(
+            Entry.community_id == ctx.community.id,
+            Entry.occurred_on >= ctx.start,
+            Entry.occurred_on <= ctx.end,
+            (Entry.coproduction_step.is_not(None)) | (Entry.ladder_rung.is_not(None)),
+            Entry.reverses_id.is_(None),
+            ~select(reversal.id).where(reversal.reverses_id == Entry.id).exists(),
+            Posting.holder_kind.not_in((ORGANISATION_KIND, POT_KIND)),
+        )
+        .distinct()
+    )
+    cells: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for step, rung, account in rows:
+        if step:
+            cells[("steps", step)].add(account)
+        if rung:
+            cells[("rungs", rung)].add(account)
+    return cells
 

@@ -10,4 +10,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from . import views  # noqa: E402,F401
+from . import research, views  # noqa: E402,F401

@@ -29,7 +29,9 @@ def _nice_max(value: float) -> float:
 
 
 def _svg(chart_id: str, title: str, desc: str, height: int, body: list[str]) -> Markup:
-    return Markup(
+    # Safe to mark: every piece of text is escaped where it is made (`_text`, and the title and
+    # description here); the rest is numbers, colours and this module's own ids.
+    return Markup(  # nosec B704
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" focusable="false" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="system-ui, sans-serif" font-size="{FONT}">'
         f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(desc)}</desc>'
@@ -38,69 +40,116 @@ def _svg(chart_id: str, title: str, desc: str, height: int, body: list[str]) -> 
     )
 
 
-def _text(x: float, y: float, text: str, anchor: str = "middle", **attrs) -> str:
-    extra = "".join(f' {k.replace("_", "-")}="{escape(v)}"' for k, v in attrs.items())
+def text_width(text: str, size: float = FONT) -> float:
+    """A generous estimate of how wide `text` is drawn (system-ui averages about 0.55 em)."""
+    return len(text) * size * 0.6
+
+
+def _text(x: float, y: float, text: str, anchor: str = "middle", room: float | None = None, **attrs) -> str:
+    """A label kept inside the drawing: moved in from an edge it would cross, and squeezed (its
+    textLength set) if it is wider than `room` or than the chart."""
+    width = text_width(text, float(attrs.get("font_size", FONT)))
+    room = min(room or WIDTH - 4, WIDTH - 4)
+    if width > room:
+        attrs.update(textLength=f"{room:.0f}", lengthAdjust="spacingAndGlyphs")
+        width = room
+    left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+    if left < 2:
+        x, anchor = 2, "start"
+    elif left + width > WIDTH - 2:
+        x, anchor = WIDTH - 2, "end"
+    extra = "".join(f' {k.replace("_", "-") if k.islower() else k}="{escape(v)}"' for k, v in attrs.items())
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{INK}"{extra}>{escape(text)}</text>'
+
+
+def _left(maximum: float, tick_text) -> float:
+    """Room for the y axis's widest tick label."""
+    return max(LEFT, 12 + max(text_width(tick_text(maximum * f)) for f in (0, 0.5, 1)))
 
 
 def _label_every(count: int, room: int = 6) -> int:
     return max(1, -(-count // room))
 
 
-def _y_axis(top: float, plot_h: float, maximum: float, tick_text) -> list[str]:
+def _y_axis(top: float, plot_h: float, maximum: float, tick_text, left: float = LEFT) -> list[str]:
     body = []
     for fraction in (0, 0.5, 1):
         y = top + plot_h * (1 - fraction)
-        body.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
-        body.append(_text(LEFT - 6, y + FONT / 3, tick_text(maximum * fraction), "end"))
+        body.append(f'<line x1="{left:.1f}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
+        body.append(_text(left - 6, y + FONT / 3, tick_text(maximum * fraction), "end"))
     return body
 
 
+def _hatch(chart_id: str) -> str:
+    """The pattern a part month's bar is drawn with (stripes of the bar's colour)."""
+    return (f'<defs><pattern id="{chart_id}-part" width="8" height="8" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="8" height="8" fill="#fff"/>'
+            f'<rect width="4" height="8" fill="{BAR}"/></pattern></defs>')
+
+
 def bar_chart(chart_id: str, title: str, desc: str, labels: list[str], values: list[float | None],
-              tick_text=lambda v: f"{v:g}", height: int = 240) -> Markup:
-    """Vertical bars, one per label; None (hidden or unknown) draws a dash on the axis."""
-    plot_h = height - TOP - BOTTOM
-    plot_w = WIDTH - LEFT - RIGHT
+              tick_text=lambda v: f"{v:g}", height: int = 240, parts: dict[int, str] | None = None) -> Markup:
+    """Vertical bars, one per label; None (hidden or unknown) draws a dash on the axis. A bar in
+    `parts` (a part month: its index and a note such as "to 4 Dec") is hatched and labelled."""
+    parts = parts or {}
+    top = TOP + (FONT + 6 if parts else 0)
+    plot_h = height - top - BOTTOM
     maximum = _nice_max(max((v for v in values if v is not None), default=0))
-    body = _y_axis(TOP, plot_h, maximum, tick_text)
+    left = _left(maximum, tick_text)
+    plot_w = WIDTH - left - RIGHT
+    body = ([_hatch(chart_id)] if parts else []) + _y_axis(top, plot_h, maximum, tick_text, left)
     slot = plot_w / max(1, len(values))
     every = _label_every(len(labels))
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        x = LEFT + index * slot
+        x = left + index * slot
         if value is None:
-            body.append(_text(x + slot / 2, TOP + plot_h - 3, "\u2013"))
+            body.append(_text(x + slot / 2, top + plot_h - 3, "\u2013"))
         else:
             bar_h = plot_h * value / maximum
+            fill = f"url(#{chart_id}-part)" if index in parts else BAR
             body.append(
-                f'<rect x="{x + slot * 0.15:.1f}" y="{TOP + plot_h - bar_h:.1f}" width="{slot * 0.7:.1f}" '
-                f'height="{bar_h:.1f}" fill="{BAR}"/>'
+                f'<rect x="{x + slot * 0.15:.1f}" y="{top + plot_h - bar_h:.1f}" width="{slot * 0.7:.1f}" '
+                f'height="{bar_h:.1f}" fill="{fill}" stroke="{BAR}"/>'
             )
-        if index % every == 0:
+        if index in parts:
+            body.append(_text(x + slot / 2, top - 6, parts[index], font_size=FONT - 2))
+        if (len(labels) - 1 - index) % every == 0:  # counted from the last, which is always labelled
             body.append(_text(x + slot / 2, height - BOTTOM + FONT + 6, label))
     return _svg(chart_id, title, desc, height, body)
 
 
 def line_chart(chart_id: str, title: str, desc: str, labels: list[str], shares: list[float | None],
-               height: int = 240) -> Markup:
-    """Shares (0 to 1) over time as a line with a dot per point; a gap where a value is hidden."""
-    plot_h = height - TOP - BOTTOM
-    plot_w = WIDTH - LEFT - RIGHT
-    body = _y_axis(TOP, plot_h, 1, lambda v: f"{v:.0%}")
+               height: int = 240, parts: dict[int, str] | None = None) -> Markup:
+    """Shares (0 to 1) over time as a line with a dot per point; a gap where a value is hidden.
+    A point in `parts` (a part month) is drawn hollow and labelled with its note."""
+    parts = parts or {}
+    top = TOP + (FONT + 6 if parts else 0)
+    plot_h = height - top - BOTTOM
+    left = _left(1, lambda v: f"{v:.0%}")
+    # The first and last points sit half a label in from the ends, so that no label is cut off.
+    inset = min(24, (WIDTH - left - RIGHT) / 4)
+    plot_w = WIDTH - left - RIGHT - 2 * inset
+    body = _y_axis(top, plot_h, 1, lambda v: f"{v:.0%}", left)
     step = plot_w / max(1, len(shares) - 1) if len(shares) > 1 else 0
     every = _label_every(len(labels))
     segments, current = [], []
     for index, (label, share) in enumerate(zip(labels, shares, strict=True)):
-        x = LEFT + (index * step if len(shares) > 1 else plot_w / 2)
+        x = left + inset + (index * step if len(shares) > 1 else plot_w / 2)
         if share is None:
-            body.append(_text(x, TOP + plot_h - 3, "\u2013"))
+            body.append(_text(x, top + plot_h - 3, "\u2013"))
             if current:
                 segments.append(current)
             current = []
         else:
-            y = TOP + plot_h * (1 - share)
+            y = top + plot_h * (1 - share)
             current.append((x, y))
-            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{BAR}"/>')
-        if index % every == 0:
+            if index in parts:
+                body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#fff" stroke="{BAR}" stroke-width="2.5"/>')
+            else:
+                body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{BAR}"/>')
+        if index in parts:
+            body.append(_text(x, top - 6, parts[index], font_size=FONT - 2))
+        if (len(labels) - 1 - index) % every == 0:
             body.append(_text(x, height - BOTTOM + FONT + 6, label))
     segments.append(current)
     for points in segments:
@@ -111,19 +160,22 @@ def line_chart(chart_id: str, title: str, desc: str, labels: list[str], shares: 
 
 
 def stacked_bars(chart_id: str, title: str, desc: str, rows: list[tuple[str, list[float | None]]],
-                 segments: list[str], tick_text=lambda v: f"{v:g}") -> Markup:
+                 segments: list[str], tick_text=lambda v: f"{v:g}", shown_text=None) -> Markup:
     """Horizontal bars, one per row (a giver kind), each split into segments (receiver kinds) with
-    a legend. Hidden segments are left out of the bar."""
+    a legend. Hidden segments are left out of the bar, and so out of its total: a row with one
+    says its total is of the parts shown (`shown_text`), never passing it off as the whole."""
     row_h, gap, label_h = 26, 12, FONT + 6
     legend_rows = -(-len(segments) // 2)
     bars_top = TOP
     plot_w = WIDTH - RIGHT - 8
     totals = [sum(v for v in values if v is not None) for _, values in rows]
     maximum = _nice_max(max(totals, default=0))
+    shown_text = shown_text or (lambda total: f"{total} shown")
     body = []
     y = bars_top
     for (label, values), total in zip(rows, totals, strict=True):
-        body.append(_text(8, y + FONT, f"{label} ({tick_text(total)})", "start"))
+        total_text = tick_text(total) if all(v is not None for v in values) else shown_text(tick_text(total))
+        body.append(_text(8, y + FONT, f"{label} ({total_text})", "start"))
         y += label_h
         x = 8.0
         for index, value in enumerate(values):
@@ -141,7 +193,7 @@ def stacked_bars(chart_id: str, title: str, desc: str, rows: list[tuple[str, lis
         column, line = index % 2, index // 2
         lx, ly = 8 + column * (WIDTH / 2), y + line * (FONT + 12)
         body.append(f'<rect x="{lx:.1f}" y="{ly:.1f}" width="16" height="16" fill="{PALETTE[index % len(PALETTE)]}"/>')
-        body.append(_text(lx + 22, ly + 13, name, "start"))
+        body.append(_text(lx + 22, ly + 13, name, "start", room=WIDTH / 2 - 30))
     height = int(y + legend_rows * (FONT + 12) + 6)
     return _svg(chart_id, title, desc, height, body)
 
@@ -150,7 +202,7 @@ def for_report(report: dict, tables: dict, hours_text, count_text) -> dict[str, 
     """The report's four charts, each drawn from the table printed beside it."""
     from flask_babel import gettext as _
 
-    from .tables import OK, kind_label, role_matrix
+    from .tables import OK, kind_label, part_months, role_matrix
 
     def values(table, column):
         index = [c.key for c in table.columns].index(column)
@@ -164,18 +216,29 @@ def for_report(report: dict, tables: dict, hours_text, count_text) -> dict[str, 
         return _("Highest %(high)s in %(high_at)s, lowest %(low)s in %(low_at)s. The table below gives every value.",
                  high=text(high[0]), high_at=high[1], low=text(low[0]), low_at=low[1])
 
+    def part_of(months, point=False):
+        """The part months of a series, by position, and a sentence for the description."""
+        found = {i: notes[m] for i, m in enumerate(months) if m in notes}
+        said = " ".join(
+            _("%(month)s is a part month (%(note)s): its point is hollow.", month=months[i], note=note) if point else
+            _("%(month)s is a part month (%(note)s): its bar is hatched.", month=months[i], note=note)
+            for i, note in found.items())
+        return found, (" " + said if said else "")
+
     charts = {}
+    notes = part_months(report)
     monthly = tables["monthly"]
     months = values(monthly, "month")
+    parts, said = part_of(months)
     minutes = values(monthly, "minutes")
     hours = [None if m is None else m / 60 for m in minutes]
     charts["monthly_hours"] = bar_chart(
-        "chart-monthly-hours", _("Hours exchanged each month"), extremes(months, minutes, hours_text),
-        months, hours, tick_text=lambda v: f"{v:,.0f}")
+        "chart-monthly-hours", _("Hours exchanged each month"), extremes(months, minutes, hours_text) + said,
+        months, hours, tick_text=lambda v: f"{v:,.0f}", parts=parts)
     entries = values(monthly, "entries")
     charts["monthly_entries"] = bar_chart(
-        "chart-monthly-entries", _("Entries each month"), extremes(months, entries, count_text),
-        months, entries, tick_text=lambda v: f"{v:,.0f}")
+        "chart-monthly-entries", _("Entries each month"), extremes(months, entries, count_text) + said,
+        months, entries, tick_text=lambda v: f"{v:,.0f}", parts=parts)
 
     histogram = tables["histogram"]
     bins = values(histogram, "bin")
@@ -193,12 +256,15 @@ def for_report(report: dict, tables: dict, hours_text, count_text) -> dict[str, 
         _("One bar per kind of giver; its parts are the kinds who received, in the colours of the key. "
           "The table above gives every value."),
         [(label, [None if c.state != OK else c.value / 60 for c in row]) for label, row in zip(labels, rows, strict=True)],
-        labels, tick_text=lambda v: f"{v:,.0f} h")
+        labels, tick_text=lambda v: f"{v:,.0f} h",
+        shown_text=lambda total: _("%(total)s: total of the cells shown", total=total))
 
     two_way = tables["two_way_share"]
     months = values(two_way, "month")
+    parts, said = part_of(months, point=True)
     shares = values(two_way, "share")
     charts["two_way_share"] = line_chart(
         "chart-two-way", _("Share of members who both gave and received, each month"),
-        extremes(months, shares, lambda v: f"{v:.0%}"), months, shares)
+        extremes(months, shares, lambda v: f"{v:.0%}") + said,
+        months, shares, parts=parts)
     return charts

@@ -2,12 +2,18 @@
 combined across them (sums of counts and minutes, and shares rebuilt from those sums). Ratios of
 one community's network (returned ties, Gini, clustering, the largest group) cannot be combined,
 and the page says so rather than averaging them.
+
+A funder's programme view offers only the periods every one of their communities may show
+(closed months, quarters and years, and each community's whole programme to its last closed
+month), each community's report suppressed as on its own page.
 """
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..metrics.funder_periods import allowed_periods
+from ..services.report_periods import Period, funder_period
 from .figures import Figure, headline, money, number, share
 from .tables import lookup
 
@@ -83,3 +89,21 @@ NOT_COMBINED = (
 def side_by_side(reports: list[dict]) -> list[tuple[str, list[Figure]]]:
     """Each headline figure's name, with its value in every community (in the reports' order)."""
     return [(figures[0].name, list(figures)) for figures in zip(*(headline(r) for r in reports), strict=True)]
+
+
+def shared_periods(communities) -> list[Period]:
+    """The periods (as the first community has them) that every community may show."""
+    per_community = [allowed_periods(community) for community in communities]
+    common = set.intersection(*({p.value for p in periods} for periods in per_community))
+    return [p for p in per_community[0] if p.value in common]
+
+
+def periods_for(communities, args, allowed: list[Period]) -> list[Period]:
+    """The period `args` asks for, as each community has it (the whole programme runs from each
+    community's own first month); PeriodNotAvailable if it is not one of `allowed`."""
+    chosen = funder_period(args, allowed)
+    out = []
+    for community in communities:
+        own = {p.value: p for p in allowed_periods(community)}
+        out.append(own[chosen.value])
+    return out

@@ -7,7 +7,9 @@ the report's `suppressed`) or missing because it could not be computed (`null` a
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -99,6 +101,27 @@ def cell(report: dict, path: str, value=..., fmt: str = "number", alias: str | N
     return Cell(value, OK, fmt)
 
 
+def part_months(report: dict) -> dict[str, str]:
+    """The months of a series that the period covers only in part ("2026-12": "to 4 Dec"): the
+    first when the period starts after the 1st, the last when it ends before the month does."""
+    start, end = (date.fromisoformat(report["period"][key]) for key in ("from", "to"))
+    notes = {}
+    if start.day != 1:
+        notes[start.strftime("%Y-%m")] = _("from %(date)s", date=format_date(start, "d MMM"))
+    if (end + timedelta(days=1)).day != 1:
+        month = end.strftime("%Y-%m")
+        notes[month] = (_("%(start)s to %(end)s", start=format_date(start, "d"), end=format_date(end, "d MMM"))
+                        if month in notes else _("to %(date)s", date=format_date(end, "d MMM")))
+    return notes
+
+
+def month_cell(month: str, parts: dict[str, str]) -> Cell:
+    """A month of a series; on the page a part month says so ("2026-12, part month: to 4 Dec")."""
+    if month in parts:
+        return Cell(month, label=_("%(month)s, part month: %(note)s", month=month, note=parts[month]))
+    return Cell(month)
+
+
 def kind_label(report: dict, code: str) -> str:
     return (report.get("kinds") or {}).get(code) or code.replace("_", " ").capitalize()
 
@@ -110,10 +133,11 @@ def monthly(report: dict) -> Table:
     table = Table("monthly", _("Time exchanged each month"), [
         Column("month", _("Month")), Column("minutes", _("Time"), "minutes"), Column("entries", _("Entries"), "count"),
     ])
+    parts = part_months(report)
     for index, item in enumerate(lookup(report, "A2.monthly") or []):
         base, alias = f"A2.monthly.{item['month']}", f"A2.monthly.{index}"
         table.rows.append([
-            Cell(item["month"]),
+            month_cell(item["month"], parts),
             cell(report, f"{base}.minutes", item.get("minutes"), "minutes", f"{alias}.minutes"),
             cell(report, f"{base}.entries", item.get("entries"), "count", f"{alias}.entries"),
         ])
@@ -200,10 +224,11 @@ def two_way_share(report: dict) -> Table:
         Column("month", _("Month")), Column("share", _("Both gave and received"), "share"),
         Column("active", _("Members who took part"), "count"),
     ])
+    parts = part_months(report)
     for index, item in enumerate(lookup(report, "series.two_way_share") or []):
         base, alias = f"series.two_way_share.{item['month']}", f"series.two_way_share.{index}"
         table.rows.append([
-            Cell(item["month"]), cell(report, f"{base}.share", item.get("share"), "share", f"{alias}.share"),
+            month_cell(item["month"], parts), cell(report, f"{base}.share", item.get("share"), "share", f"{alias}.share"),
             cell(report, f"{base}.active", item.get("active"), "count", f"{alias}.active"),
         ])
     return table

@@ -7,6 +7,11 @@
 
 A month, quarter or year that has not finished ends today. Anything else raises InvalidPeriod,
 which the page shows as a message and the JSON as `{"error": {"code": "invalid_period", ...}}`.
+
+That is for coordinators. Funders choose only from the periods made of closed months
+(`metrics.funder_periods.allowed_periods`): `funder_period` picks one of them by its value
+(`?period=2026-10`, `2026-Q3`, `2026`, `programme`) or by its exact dates, and anything else
+raises PeriodNotAvailable (`period_not_available`): never a live or part period.
 """
 import re
 from dataclasses import dataclass
@@ -14,6 +19,7 @@ from datetime import date, timedelta
 
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..dates import next_month
 from ..errors import InvalidInput
@@ -31,11 +37,19 @@ class InvalidPeriod(InvalidInput):
     status = 400
 
 
+class PeriodNotAvailable(InvalidPeriod):
+    """A funder asked for a period that is not one of the closed months, quarters, years or the
+    programme to date."""
+
+    code = "period_not_available"
+    message = _l("That period cannot be shown. Funders see whole closed months, quarters and years, and the whole programme to the last closed month: choose one from the list.")
+
+
 @dataclass(frozen=True)
 class Period:
     start: date
     end: date
-    #: month, quarter, year or custom
+    #: month, quarter, year, programme or custom
     kind: str
     #: what was asked for: "2026-10", "2026-Q3", "2026"; empty for custom dates
     value: str = ""
@@ -51,6 +65,9 @@ class Period:
             text = _("%(quarter)s %(year)s", quarter=quarter, year=year)
         elif self.kind == "year":
             text = str(self.start.year)
+        elif self.kind == "programme":
+            return _("The whole programme, %(start)s to %(end)s",
+                     start=format_date(self.start, "MMMM yyyy"), end=format_date(self.end, "MMMM yyyy"))
         else:
             return _("%(start)s to %(end)s", start=format_date(self.start, "d MMMM yyyy"), end=format_date(self.end, "d MMMM yyyy"))
         if self.to_date:
@@ -58,7 +75,8 @@ class Period:
         return text
 
     def query(self) -> dict:
-        """The dates as the CSV and JSON links take them."""
+        """The dates as the CSV and JSON links take them (a funder's period too: `funder_period`
+        finds it again by its exact dates)."""
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
@@ -141,3 +159,38 @@ def parse_period(args, today: date) -> Period:
     if period == "custom":
         raise InvalidPeriod(_("Enter a start and an end date."), field="from")
     return default_period(today)
+
+
+class NoPeriodYet(PeriodNotAvailable):
+    """A funder asked for nothing in particular, and no month is closed yet."""
+
+    message = _l("No period can be shown yet: a report for funders covers only months a coordinator has closed, and none is closed.")
+
+
+def funder_period(args, allowed: list[Period]) -> Period:
+    """The one of `allowed` that `args` asks for (by value, or by its exact dates); the latest
+    closed quarter, else the latest closed month, when nothing is asked; PeriodNotAvailable for
+    anything else."""
+    value = (args.get("period") or "").strip()
+    start, end = (args.get("from") or "").strip(), (args.get("to") or "").strip()
+    if not allowed:
+        raise NoPeriodYet(field="period") if not (value or start or end) else PeriodNotAvailable(field="period")
+    if value and value != "custom":
+        for period in allowed:
+            if period.value.upper() == value.upper():
+                return period
+    elif start or end:
+        for period in allowed:
+            if (period.start.isoformat(), period.end.isoformat()) == (start, end):
+                return period
+    elif not value:
+        return default_funder_period(allowed)
+    raise PeriodNotAvailable(field="period")
+
+
+def default_funder_period(allowed: list[Period]) -> Period:
+    for kind in ("quarter", "month"):
+        chosen = [period for period in allowed if period.kind == kind]
+        if chosen:
+            return max(chosen, key=lambda period: period.start)
+    return allowed[-1]

@@ -1,4 +1,4 @@
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from .common import LoadSchema
 
@@ -27,8 +27,11 @@ class CommunityListSchema(Schema):
 
 
 class ReportArgs(LoadSchema):
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
+    period = fields.String(validate=validate.Length(max=20), metadata={
+        "description": "2026-10 (a month), 2026-Q3 (a quarter), 2026 (a year) or programme. A funder may ask only "
+                       "for closed ones (else the problem `period_not_available`); a coordinator may give from and to instead."})
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
 
 
 class ReportSchema(Schema):
