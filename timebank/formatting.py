@@ -1,4 +1,7 @@
 """Display formats. Minutes are integers everywhere; hours exist only here, for people."""
+from datetime import date, datetime
+
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 
@@ -17,5 +20,22 @@ def hours_minutes(minutes: int | None, signed: bool = False) -> str:
     return sign + text
 
 
+def format_day(day: date | datetime | None) -> str:
+    """A day as people read it: '3 December 2026' (in the locale's words and order). CSV and
+    JSON keep ISO dates; this is only for pages and messages."""
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = day.date()
+    return format_date(day, "d MMMM yyyy")
+
+
+def format_month(month: date | None) -> str:
+    """A month as people read it: 'December 2026'."""
+    return "" if month is None else format_date(month, "MMMM yyyy")
+
+
 def register_filters(app) -> None:
     app.add_template_filter(hours_minutes, "hours")
+    app.add_template_filter(format_day, "day")
+    app.add_template_filter(format_month, "month_name")

@@ -81,10 +81,59 @@ def open_log_check(page, server):
     expect(page.get_by_role("heading", name="Check before you send")).to_be_visible()
 
 
+def open_statement_entry(page, server):
+    """An entry opened from its statement row (issue 13)."""
+    member_page("/statement")(page, server)
+    page.locator("tbody tr a").first.click()
+    expect(page.get_by_role("heading", name="Time you gave")).to_be_visible()
+
+
 def open_new_listing_with_errors(page, server):
     member_page("/listings/new")(page, server)
     page.get_by_role("button", name="Post it").click()
     page.wait_for_selector(".error-summary")
+
+
+def open_expired_listing(page, server):
+    """Grace's offer past its day, as she sees it: "Expired", with "Renew" (issue 13)."""
+    from sqlalchemy import select
+
+    from timebank.extensions import db
+    from timebank.models import Membership, User
+    from timebank.models.types import utcnow
+    from timebank.services.listing_expiry import close_expired
+    from timebank.services.listings import create_listing
+
+    with server.app.app_context():
+        grace = db.session.scalar(select(Membership).join(User).where(User.email == server.email))
+        listing, _ = create_listing(grace, type_="offer", title="Reading the paper aloud", description="",
+                                    category_id=None, submission_id="seed-expired", now=utcnow() - timedelta(days=100))
+        close_expired(grace.community, now=utcnow())
+        db.session.commit()
+        listing_id = listing.id
+    as_member(page, server)
+    response = page.goto(f"{server.url}/listings/{listing_id}")
+    assert response.status == 200
+    expect(page.get_by_role("button", name="Renew")).to_be_visible()
+
+
+def open_conversation(page, server):
+    """Grace's conversation with Alan about the exchange she logged (issue 13: messages)."""
+    from sqlalchemy import select
+
+    from timebank.extensions import db
+    from timebank.models import Membership, User
+    from timebank.services import messages
+
+    with server.app.app_context():
+        grace = db.session.scalar(select(Membership).join(User).where(User.email == server.email))
+        conversation = messages.start(grace, messages.about_exchange(grace, server.ids["awaiting"]), "Which clinic is it?")
+        db.session.commit()
+        conversation_id = conversation.id
+    as_member(page, server)
+    response = page.goto(f"{server.url}/messages/{conversation_id}")
+    assert response.status == 200
+    expect(page.locator("#latest")).to_contain_text("Which clinic is it?")
 
 
 PAGES = {
@@ -98,16 +147,22 @@ PAGES = {
     "log-search": open_log_search,
     "log-errors": open_log_with_errors,
     "log-check": open_log_check,
+    "log-done": member_page("/log/done/{awaiting}"),
     "exchanges": member_page("/exchanges"),
     "exchange-to-confirm": member_page("/exchanges/{to_confirm}"),
     "exchange-awaiting": member_page("/exchanges/{awaiting}"),
     "statement": member_page("/statement"),
+    "statement-entry": open_statement_entry,
     "listings": member_page("/listings"),
     "new-listing": member_page("/listings/new"),
     "new-listing-errors": open_new_listing_with_errors,
     "listing": member_page("/listings/{request}"),
     "own-listing": member_page("/listings/{own_listing}"),
     "my-listings": member_page("/listings/mine"),
+    "expired-listing": open_expired_listing,
+    "conversations": member_page("/messages"),
+    "conversation": open_conversation,
+    "ask-about-listing": member_page("/listings/{request}/ask"),
     "profile": member_page("/profile"),
     "notifications": member_page("/notifications"),
     "my-data": member_page("/my-data"),

@@ -5,6 +5,7 @@ targets, no sideways scrolling at 320 px) on every coordinator page.
 
 The people here have surnames no other test uses, so that searches find only them."""
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -108,7 +109,7 @@ def world(live_server) -> World:
         )
         ids = {
             "request": brokered.id, "match": match.id, "session": session.id, "entry": session.entry_id,
-            "member": requester.membership_id, "organisation": organisation.id, "month": community.today().strftime("%Y-%m"),
+            "member": requester.membership_id, "organisation": organisation.id, "month": community.today().strftime("%Y-%m"), "last_month": (community.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
         }
         db.session.commit()
         return World(requester, helper, request.id, facilitator, attendees, organisation.id, "Quillfeather Library", ids)
@@ -246,6 +247,8 @@ PAGES = {
     "corrections": "/coordinate/corrections",
     "periods": "/coordinate/periods",
     "period": "/coordinate/periods/{month}",
+    "period-to-close": "/coordinate/periods/{last_month}",
+    "activity-checks": "/coordinate/settings/checks",
     "audit": "/coordinate/audit",
 }
 CHECKS = ("axe", "targets", "width")

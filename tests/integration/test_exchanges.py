@@ -138,7 +138,7 @@ def test_dated_into_a_closed_month_is_refused_with_advice(app, pair):
     today = a.community.today()
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     close_period(a.community_id, last_month, closed_by_id=None)
-    with pytest.raises(errors.PeriodClosed, match="Record it with today's date"):
+    with pytest.raises(errors.PeriodClosed, match="record it as a late entry"):
         log(a, b_account, days_ago=(today - last_month).days)
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from babel.dates import format_date
 from conftest import utc_now
 from coordinate_support import activity, give, links, queries_for, section, sign_in, text
 
@@ -141,8 +142,8 @@ def test_each_alert_finds_whom_it_should_and_links_to_what_resolves_it(client, a
         assert name in quiet, name
     for name in ("Gina Giver", "Rita Receiver", "Bea Both", "Nina Newcomer", "Cora Coordinator"):
         assert name not in quiet, name
-    olga_on = (community.today() - timedelta(days=70)).isoformat()
-    otto_on = (community.today() - timedelta(days=120)).isoformat()
+    olga_on = format_date(community.today() - timedelta(days=70), "d MMMM yyyy", locale="en")
+    otto_on = format_date(community.today() - timedelta(days=120), "d MMMM yyyy", locale="en")
     assert f"Olga Oldtimer last exchange {olga_on}" in quiet and "Pat Logger no exchange yet" in quiet
     assert f"Otto Olden last exchange {otto_on}" in quiet
     assert quiet.index("Pat Logger") < quiet.index("Olga Oldtimer"), "the longest quiet first"
@@ -167,7 +168,7 @@ def test_each_alert_finds_whom_it_should_and_links_to_what_resolves_it(client, a
     assert f"/coordinate/members/{p.lena.m.id}" in hrefs
 
     checks = section(response, "alert-checks")
-    expired_on = (community.today() - timedelta(days=10)).isoformat()
+    expired_on = format_date(community.today() - timedelta(days=10), "d MMMM yyyy", locale="en")
     assert f"Sam Expired : Enhanced DBS expired on {expired_on}" in checks
     assert "Sue Soon : Enhanced DBS expires on" in checks
     assert "Sid Later" not in checks and "Ray Renewed" not in checks

@@ -5,6 +5,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from babel.dates import format_date
 from coordinate_support import (
     assert_form_error,
     assert_no_offset,
@@ -109,7 +110,7 @@ def test_reverse_with_a_reason_once_however_often_the_form_is_sent(client, auth,
     entry = give(community, people.alice_account, people.bola_account, 60)
     sign_in(auth, people.cora)
     form = client.get(f"/coordinate/entries/{entry.id}/reverse")
-    assert "The reversal will be dated " + entry.occurred_on.isoformat() in text(form)
+    assert "The reversal will be dated " + format_date(entry.occurred_on, "d MMMM yyyy", locale="en") in text(form)
     submission = hidden_value(form, "submission_id")
     assert re.fullmatch(r"[0-9a-f]{32}", submission)
 
@@ -156,7 +157,7 @@ def test_a_reversal_of_an_entry_in_a_closed_month_is_dated_today(client, auth, c
     sign_in(auth, people.cora)
     form = client.get(f"/coordinate/entries/{entry.id}/reverse")
     assert (
-        f"{earlier:%B %Y} is closed for reporting, so the reversal will be dated today, {community.today().isoformat()}."
+        f"{earlier:%B %Y} is closed for reporting, so the reversal will be dated today, {format_date(community.today(), 'd MMMM yyyy', locale='en')}."
         in text(form)
     )
     response = client.post(

@@ -141,7 +141,7 @@ def test_find_by_name_keeps_the_answers_typed(client, auth, world):
         ({"receiver": "ALICE"}, "receiver", "Choose a person from the list"),
         ({"hours": "0", "minutes": "0"}, "minutes", "Enter a time of at least 1 minute"),
         ({"confirmation": "carrier-pigeon"}, "confirmation", "Not a valid choice"),
-        ({"occurred_on": "tomorrow"}, "occurred_on", "Enter the date"),
+        ({"occurred_on": "tomorrow"}, "occurred_on", "Enter a real date"),
         ({"activity": "-1"}, "activity", "Choose what the time was for"),
     ],
 )

@@ -7,6 +7,7 @@ from html import unescape
 from types import SimpleNamespace
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from timebank.extensions import db
@@ -93,7 +94,7 @@ def test_a_check_is_recorded_and_shown_to_coordinators_with_its_dates(client, co
         "Enhanced DBS check", "001234567890", 2, team.cora.user_id,
     )
     page = text(client.get(response.headers["Location"]))
-    assert "Enhanced DBS check" in page and "001234567890" in page and (today + timedelta(days=400)).isoformat() in page
+    assert "Enhanced DBS check" in page and "001234567890" in page and format_date(today + timedelta(days=400), "d MMMM yyyy", locale="en") in page
     assert "needs attention" not in page
     event_ = audit_of("safeguarding.check_add")
     assert (event_.actor_id, event_.subject_membership_id, event_.target_id) == (team.cora.user_id, alice.id, check.id)

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
+from babel.dates import format_date
 from csv_support import spreadsheet_text
 from sqlalchemy import event, func, select
 
@@ -125,13 +126,12 @@ def partners_offered(response) -> dict[int, str]:
 
 
 def rows_of(response) -> list[list[str]]:
-    """The body rows of the page's table, as cell texts."""
-    body = re.search(r"<tbody>(.*?)</tbody>", response.get_data(as_text=True), re.S)
-    if not body:
-        return []
+    """The body rows of the page's tables (the statement has one a month), as cell texts."""
+    bodies = re.findall(r"<tbody>(.*?)</tbody>", response.get_data(as_text=True), re.S)
     return [
         [re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", cell))).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-        for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)
+        for body in bodies
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
     ]
 
 
@@ -201,7 +201,16 @@ def log_form(community, partner_account, **overrides) -> dict:
         "note": "Dug the vegetable bed",
     }
     data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    data = {k: v for k, v in data.items() if v is not None}
+    return {**data, **date_fields(data.pop("occurred_on"))} if "occurred_on" in data else data
+
+
+def date_fields(day, name="occurred_on") -> dict:
+    """The GOV.UK date input's fields for a date (or an ISO-like text: "31/02/2026" too)."""
+    text = day.isoformat() if hasattr(day, "isoformat") else str(day)
+    parts = re.split(r"[-/]", text)
+    year, month, dd = parts if len(parts[0]) == 4 else parts[::-1]
+    return {name: "other", f"{name}-day": dd.lstrip("0"), f"{name}-month": month.lstrip("0"), f"{name}-year": year}
 
 
 # -- signing in ------------------------------------------------------------------------------
@@ -294,7 +303,7 @@ def test_log_time_search_check_send_and_a_repeat_records_one_exchange(app, clien
     sign_in(auth, people.alice)
     form = page(client.get("/log"))
     assert re.fullmatch(r"[0-9a-f]{32}", form.values["submission_id"])
-    assert form.values["occurred_on"] == community.today().isoformat()
+    assert form.values["occurred_on"] == "today", "today is chosen to start with"
     assert page(client.get("/log")).values["submission_id"] != form.values["submission_id"], "one id per drawing"
 
     typed = {
@@ -304,7 +313,7 @@ def test_log_time_search_check_send_and_a_repeat_records_one_exchange(app, clien
         "quick": "other",
         "hours": "1",
         "minutes": "15",
-        "occurred_on": (community.today() - timedelta(days=2)).isoformat(),
+        **date_fields(community.today() - timedelta(days=2)),
         "activity": str(activity(community)),
         "note": "Dug the vegetable bed",
     }
@@ -314,36 +323,37 @@ def test_log_time_search_check_send_and_a_repeat_records_one_exchange(app, clien
     assert f'value="{people.bola_account.id}"' in found.text and "Bola Okafor" in found.text
     assert {k: found.values.get(k) for k in typed} == typed, "what was typed is kept"
 
-    check = client.post("/log", data={**typed, "partner": str(people.bola_account.id), "action": "check"})
-    assert check.status_code == 200
-    check = page(check)
+    checked = client.post("/log", data={**typed, "partner": str(people.bola_account.id), "action": "check"})
+    assert checked.status_code == 303 and checked.headers["Location"].startswith("/log/check/")
+    check = page(client.get(checked.headers["Location"]))
     assert check.title.startswith("Check before you send")
-    for answer in ("gave time", "Bola Okafor", "1 h 15 min", typed["occurred_on"], "Gardening", "Dug the vegetable bed"):
+    when = format_date(community.today() - timedelta(days=2), "d MMMM yyyy", locale="en")
+    for answer in ("gave time", "Bola Okafor", "1 h 15 min", when, "Gardening", "Dug the vegetable bed"):
         assert answer in check.text, answer
     assert "Bola Okafor will be asked to confirm it." in check.text
     assert count(Exchange) == 0, "nothing is recorded before Send"
 
     # "Change something" goes back to the form with every answer in place.
-    changed = page(client.post("/log", data={**check.values, "action": "change"}))
+    changed = page(client.get(f"/log?draft={checked.headers['Location'].rsplit('/', 1)[1]}"))
     assert changed.values["partner"] == str(people.bola_account.id) and changed.values["hours"] == "1"
     assert changed.values["submission_id"] == typed["submission_id"]
 
-    sent = client.post("/log", data={**check.values, "action": "send"})
+    sent = client.post(checked.headers["Location"], data={"csrf_token": check.values.get("csrf_token", "")})
     assert sent.status_code == 303
     (exchange,) = db.session.scalars(select(Exchange)).all()
-    assert sent.headers["Location"] == f"/exchanges/{exchange.id}?logged=1"
+    assert sent.headers["Location"] == f"/log/done/{exchange.id}"
     assert (exchange.status, exchange.minutes, exchange.giver_account_id, exchange.receiver_account_id) == (
         ExchangeStatus.PENDING,
         75,
         people.alice_account.id,
         people.bola_account.id,
     )
-    assert (exchange.occurred_on.isoformat(), exchange.note) == (typed["occurred_on"], "Dug the vegetable bed")
+    assert (exchange.occurred_on, exchange.note) == (community.today() - timedelta(days=2), "Dug the vegetable bed")
     assert count(Entry) == 0, "pending: nothing posted yet"
     done = client.get(sent.headers["Location"]).get_data(as_text=True)
     assert "Sent" in done and "Bola Okafor has been asked to confirm it." in done
 
-    again = client.post("/log", data={**check.values, "action": "send"})
+    again = client.post(checked.headers["Location"], data={"csrf_token": check.values.get("csrf_token", "")})
     assert again.status_code == 303 and again.headers["Location"] == sent.headers["Location"]
     assert count(Exchange) == 1
     assert count(Notification, Notification.user_id == people.bola.user_id) == 1, "told once"
@@ -364,7 +374,8 @@ def test_a_community_that_auto_confirms_records_at_once(client, auth, community,
     db.session.commit()
     sign_in(auth, people.alice)
     data = log_form(community, people.bola_account, quick="120")
-    check = client.post("/log", data={**data, "action": "check"}).get_data(as_text=True)
+    checked = client.post("/log", data={**data, "action": "check"})
+    check = client.get(checked.headers["Location"]).get_data(as_text=True)
     assert "It will be recorded straight away." in check
     sent = client.post("/log", data={**data, "action": "send"})
     assert sent.status_code == 303
@@ -429,7 +440,7 @@ REJECTIONS = [
     ("no length", {"quick": None}, "quick", "Choose how long"),
     ("future", {"occurred_on": lambda c: (c.today() + timedelta(days=1)).isoformat()}, "occurred_on", "The date cannot be in the future."),
     ("too old", {"occurred_on": lambda c: (c.today() - timedelta(days=c.backdate_days + 1)).isoformat()}, "occurred_on", "too long ago"),
-    ("not a date", {"occurred_on": "31/02/2026"}, "occurred_on", "Enter the date"),
+    ("not a date", {"occurred_on": "31/02/2026"}, "occurred_on", "Enter a real date"),
     ("no direction", {"direction": None}, "direction", "Choose whether you gave time or received it"),
     ("no partner", {"partner": None}, "partner", "Choose who you exchanged time with"),
     ("no activity", {"activity": "-1"}, "activity", "Choose what the time was for"),
@@ -458,8 +469,8 @@ def test_a_date_in_a_closed_month_is_refused_with_advice(client, auth, community
     sign_in(auth, people.alice)
     data = log_form(community, people.bola_account, occurred_on=month.isoformat())
     response = client.post("/log", data={**data, "action": "check"})
-    kept = assert_form_error(response, "occurred_on", "Record it with today's date").values
-    assert kept["occurred_on"] == month.isoformat() and kept["note"] == data["note"]
+    kept = assert_form_error(response, "occurred_on", "record it as a late entry").values
+    assert kept["occurred_on-day"] == "1" and kept["occurred_on-month"] == str(month.month) and kept["note"] == data["note"]
     assert count(Exchange) == 0
 
 
@@ -491,7 +502,8 @@ def test_a_hidden_member_who_is_a_recent_partner_can_be_chosen(client, auth, com
     db.session.commit()
     sign_in(auth, people.alice)
     assert partners_offered(client.get("/log")) == {hidden_account.id: "Hana Hidden"}
-    check = client.post("/log", data={**log_form(community, hidden_account), "action": "check"})
+    checked = client.post("/log", data={**log_form(community, hidden_account), "action": "check"})
+    check = client.get(checked.headers["Location"])
     assert check.status_code == 200 and "Hana Hidden" in check.get_data(as_text=True)
 
 
@@ -657,13 +669,13 @@ def test_statement_lists_newest_first_a_page_at_a_time_by_key(app, client, auth,
     assert lines[0][1:] == ["You received from Bola Okafor Gardening", "\u22125 min", "2 h 15 min"]
     assert lines[1][1:] == ["You gave to Bola Okafor Gardening", "+10 min", "2 h 20 min"]
     assert "Cara Secret" not in html
-    older = re.search(r'href="(/statement\?before=(\d+))">Older</a>', html)
-    assert older and older.group(2) == "3", "the key is the last line's sequence"
+    older = re.search(r'href="(/statement\?before=([0-9-]+\.\d+))">Older</a>', html)
+    assert older and older.group(2) == f"{(history.last_month + timedelta(days=2)).isoformat()}.3", "the key: the last line's date and sequence"
 
     second = client.get(older.group(1))
     event.remove(db.engine, "before_cursor_execute", record)
     page_queries = [(sql, params) for sql, params in statements if "posting.sequence <" in sql]
-    assert page_queries, "the page is keyed by the posting sequence"
+    assert page_queries, "the page is keyed by the service date and the posting sequence"
     for sql, params in page_queries:  # SQLite writes "LIMIT ? OFFSET ?" with 0; nothing may skip rows
         assert "OFFSET" not in sql.upper() or (isinstance(params, tuple) and params[-1] == 0), sql
     assert [line[3] for line in rows_of(second)] == ["20 min", "10 min"]
@@ -674,8 +686,8 @@ def test_statement_by_month_and_as_csv(client, auth, people, history):
     sign_in(auth, people.alice)
     month = history.last_month.strftime("%Y-%m")
     shown = client.get(f"/statement?month={month}")
-    assert [line[0] for line in rows_of(shown)] == [
-        (history.last_month + timedelta(days=d)).isoformat() for d in (3, 2, 1, 0)
+    assert [line[0].partition(" recorded ")[0] for line in rows_of(shown)] == [
+        format_date(history.last_month + timedelta(days=d), "d MMMM yyyy", locale="en") for d in (3, 2, 1, 0)
     ]
     assert client.get("/statement?month=2001-01").get_data(as_text=True).count("Nothing recorded in that month.") == 1
     assert client.get("/statement?month=2026-13").status_code == 404

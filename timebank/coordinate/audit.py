@@ -14,6 +14,7 @@ from ..services.audit_log import Filters, actions, all_events, events_page, memb
 from ..web.args import int_arg
 from ..web.forms import Form
 from . import bp
+from .audit_words import LABELS, describe, label, link
 from .context import coordinator_required
 
 CSV_COLUMNS = (
@@ -28,14 +29,8 @@ CSV_COLUMNS = (
     "details",
     "remote_addr",
 )
-#: Words for the actions this part of the app records; others are shown by their code.
-ACTION_LABELS = {
-    "entry.reverse": _l("Reversed an entry"),
-    "period.close": _l("Closed a month"),
-    "report.grant": _l("Gave someone access to the reports"),
-    "report.invite": _l("Invited a funder to read the reports"),
-    "report.revoke": _l("Ended someone's access to the reports"),
-}
+#: Kept for callers that import it: the short labels (audit_words.py has every action in words).
+ACTION_LABELS = LABELS
 
 
 class AuditFilterForm(Form):
@@ -55,7 +50,7 @@ class AuditFilterForm(Form):
 def _filters():
     """The filter form and, if it is valid, the filters and the name of the member chosen."""
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", _("All actions"))] + [(a, str(ACTION_LABELS.get(a, a))) for a in actions(g.community.id)]
+    form.action.choices = [("", _("All actions"))] + [(a, label(a)) for a in actions(g.community.id)]
     if not form.validate():
         if form.member.errors:
             abort(404)  # only ever set by a link to one member's events
@@ -93,7 +88,20 @@ def audit_log():
         args=_args(filters) if filters else {},
         first_page="before" not in request.args,
         labels=ACTION_LABELS,
+        describe=describe,
+        label=label,
+        link=link,
+        shown_details=_shown_details,
     ), (422 if form.errors else 200)
+
+
+def _shown_details(details: dict | None) -> list[tuple[str, str]]:
+    """The details worth reading on the page: no internal ids (the CSV keeps everything)."""
+    return [
+        (key.replace("_", " "), str(value))
+        for key, value in sorted((details or {}).items())
+        if not (key == "id" or key.endswith("_id") or key.endswith("_ids")) and value not in (None, "", [], {})
+    ]
 
 
 @bp.get("/audit.csv")

@@ -6,11 +6,12 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import TimebankError
 from ..models import ListingStatus, MatchStatus, RestrictionCode
+from ..services.activity_checks import EXPIRED
 from ..services.brokering.matches import introduce, match_list, set_match_status
 from ..services.brokering.requests import matches_for, open_request, request_inbox
-from ..services.brokering.suggestions import clean_codes, suggestions
+from ..services.brokering.suggestions import FIRST_SUGGESTIONS, SUGGESTIONS, clean_codes, left_out, suggestions
 from ..web import Done, button
-from ..web.args import int_arg
+from ..web.args import form_int, int_arg
 from . import bp
 from .context import coordinator_required
 
@@ -30,6 +31,12 @@ RESTRICTION_SHORT = {
     RestrictionCode.ACCOMPANIED_ONLY: _l("accompanied only"),
     RestrictionCode.NO_LONE_WORKING: _l("no lone working"),
     RestrictionCode.OTHER: _l("another restriction"),
+}
+#: How a suggested person likes to be contacted.
+CONTACT_LABELS = {
+    "email": _l("prefers email"),
+    "phone": _l("prefers a phone call"),
+    "coordinator": _l("prefers to be contacted through a coordinator"),
 }
 STATUS_LABELS = {
     MatchStatus.INTRODUCED: _l("introduced"),
@@ -79,13 +86,22 @@ def requests_inbox():
 def request_detail(listing_id: int):
     listing = _request_or_404(listing_id)
     respect = clean_codes(request.args.getlist("respect"))
+    more = request.args.get("more") == "1"
+    is_open = listing.status == ListingStatus.OPEN
+    found = suggestions(g.community.id, listing.id, respect=respect, limit=SUGGESTIONS if more else FIRST_SUGGESTIONS + 1) if is_open else []
+    excluded = left_out(g.community.id, listing.id) if is_open else []
     return render_template(
         "coordinate/brokering/request.html",
         listing=listing,
         respect=respect,
         restriction_labels=RESTRICTION_LABELS,
         matches=matches_for(listing.id),
-        suggestions=suggestions(g.community.id, listing.id, respect=respect) if listing.status == ListingStatus.OPEN else [],
+        suggestions=found if more else found[:FIRST_SUGGESTIONS],
+        show_more=not more and len(found) > FIRST_SUGGESTIONS,
+        expired=[p for p in excluded if p.why == EXPIRED],
+        missing=len([p for p in excluded if p.why != EXPIRED and p.membership_id != listing.membership_id]),
+        check_kind=excluded[0].check_kind if excluded else None,
+        contact_labels=CONTACT_LABELS,
         **_helpers(),
     )
 
@@ -105,7 +121,7 @@ def introduce_helper(listing_id: int):
         return Done(back, _("%(helper)s was already introduced for this request.", helper=match.helper.name))
 
     return button(
-        lambda: introduce(g.coordinator, listing_id, request.form.get("helper", type=int) or 0, respect=respect),
+        lambda: introduce(g.coordinator, listing_id, form_int("helper") or 0, respect=respect),
         introduced,
         back=back,
         handlers={TimebankError: _flashed},
@@ -128,7 +144,7 @@ def matches():
 @bp.post("/matches/<int:match_id>/status")
 @coordinator_required
 def match_status(match_id: int):
-    listing = request.form.get("listing", type=int)  # the request page the form was on, if any
+    listing = form_int("listing")  # the request page the form was on, if any
     back = url_for("coordinate.request_detail", listing_id=listing) if listing else url_for("coordinate.matches")
     return button(
         lambda: set_match_status(g.coordinator, match_id, request.form.get("status", "")),

@@ -6,7 +6,7 @@ correct entry is recorded.
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..dates import parse_month
@@ -44,6 +44,13 @@ class EntryFilterForm(Form):
 
     month = StringField(_l("Month"), validators=[Optional()])
     kind = SelectField(_l("Kind"), validators=[Optional()], validate_choice=True)
+    member = StringField(_l("Member's name"), validators=[Optional(), Length(max=100, message=_l("Keep it to %(max)d characters or fewer", max=100))])
+    since = DateField(_l("From"), validators=[Optional()], format="%Y-%m-%d")
+    until = DateField(_l("To"), validators=[Optional()], format="%Y-%m-%d")
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end date must be the same as or after the start date"))
 
     def validate_month(self, field):
         try:
@@ -68,14 +75,24 @@ class ReverseForm(SubmissionForm):
 def entries():
     form = EntryFilterForm(request.args)
     form.kind.choices = [("", _("All kinds"))] + [(str(k), str(v)) for k, v in KIND_LABELS.items()]
-    month = kind = None
+    month = kind = member = since = until = None
     if request.args and not form.validate():
+        for f in (form.since, form.until):  # the GOV.UK wording, not WTForms' own
+            f.errors[:] = [_("Enter a date like 2026-11-26") if e == "Not a valid date value." else e for e in f.errors]
         page = None
     else:
         month = getattr(form.month, "parsed", None) if form.month.data else None
         kind = form.kind.data or None
-        page = entries_page(g.community.id, before=int_arg("before"), month=month, kind=kind)
-    filters = {"month": month.strftime("%Y-%m") if month else None, "kind": kind}
+        member = (form.member.data or "").strip() or None
+        since, until = form.since.data, form.until.data
+        page = entries_page(g.community.id, before=int_arg("before"), month=month, kind=kind, member=member, since=since, until=until)
+    filters = {
+        "month": month.strftime("%Y-%m") if month else None,
+        "kind": kind,
+        "member": member,
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+    }
     return render_template(
         "coordinate/corrections/entries.html",
         form=form,

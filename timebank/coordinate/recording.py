@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -35,6 +36,7 @@ from ..services.people import member_account
 from ..services.people.search import find_people, people_by_account
 from ..web import Done, SubmissionForm, button, submit
 from ..web.args import int_arg
+from ..web.date_input import DateInput
 from . import bp
 from .context import coordinator_required, member_here
 
@@ -143,6 +145,8 @@ class RecordForm(DurationForm):
                               validators=[InputRequired(_l("Choose how the exchange was confirmed"))])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500, message=_l("The note must be 500 characters or fewer"))])
     match = HiddenField()
+    occurred_on = DateInput(_l("When?"), today=lambda: g.community.today())  # the GOV.UK date input
+    late = BooleanField(_l("Record it as a late entry: it happened in a month that is now closed"))
 
 
 @bp.route("/record", methods=["GET", "POST"])
@@ -188,6 +192,7 @@ def record():
             note=form.note.data,
             submission_id=form.submission_id.data or "",
             match_id=match.id if match else None,
+            late=bool(form.late.data),
         )
         handlers = {LimitExceeded: over_limit_beside(form.minutes)}
         if ok and (response := submit(form, record_it, done, field="giver", fields=ERROR_FIELDS, handlers=handlers)):

@@ -1,11 +1,13 @@
 """Reporting periods: closing a month seals it (I8).
 
-A closed month takes no new entry dated in it, and its seal, a SHA-256 over every entry dated
-in it (see `rules.seal_line`), must still match when `verify` recomputes it.
+A closed month takes no new entry booked in it, and its seal, a SHA-256 over every entry booked
+in it (see `rules.seal_line`), must still match when `verify` recomputes it. An entry is booked
+in its service month (`occurred_on`) unless it is a late entry, booked on `booked_on` in an open
+month: its service month's seal never covered it, so it still holds.
 """
 from datetime import date, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from ..dates import next_month
 from ..errors import NotFound, PeriodAlreadyClosed, PeriodNotFinished
@@ -19,15 +21,21 @@ def closed_months(community_id: int) -> set[date]:
     return set(db.session.scalars(select(ReportingPeriod.month).where(ReportingPeriod.community_id == community_id)))
 
 
+def booking_date():
+    """The date an entry is booked on: its service date, or a late entry's booking date."""
+    return func.coalesce(Entry.booked_on, Entry.occurred_on)
+
+
 def compute_seal(community_id: int, month: date) -> tuple[str, int]:
-    """The seal over a month's entries and how many there are, streamed in id order."""
+    """The seal over the entries booked in a month and how many there are, in id order."""
+    booked = booking_date()
     rows = db.session.execute(
         select(Entry.id, Entry.kind, Entry.occurred_on, Entry.reverses_id, Posting.account_id, Posting.minutes)
         .join(Posting, Posting.entry_id == Entry.id)
         .where(
             Entry.community_id == community_id,
-            Entry.occurred_on >= month,
-            Entry.occurred_on < next_month(month),
+            booked >= month,
+            booked < next_month(month),
         )
         .order_by(Entry.id, Posting.id)
         .execution_options(yield_per=10000)

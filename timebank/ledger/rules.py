@@ -55,6 +55,9 @@ class EntrySpec:
     reverses_id: int | None = None
     reason: str | None = None
     limit_override: bool = False
+    #: A late entry: its service month may be closed; it is then booked today, in an open month,
+    #: keeping `occurred_on` (I8). Without it, a closed service month is refused.
+    late: bool = False
 
 
 class AccountState(NamedTuple):
@@ -128,13 +131,18 @@ def month_of(day: date) -> date:
     return day.replace(day=1)
 
 
-def check_date(occurred_on: date, today: date, closed_months: Iterable[date]) -> None:
-    """I8 at the door: nothing in the future, nothing dated into a closed month."""
+def check_date(occurred_on: date, today: date, closed_months: Iterable[date], *, late: bool = False) -> date | None:
+    """I8 at the door: nothing in the future, nothing booked into a closed month. Returns the
+    booking date: None (booked in its service month), or, for a late entry whose service month
+    is closed, `today` (whose month is always open: a month closes only once it has ended)."""
     if occurred_on > today:
         raise FutureDate()
     month = month_of(occurred_on)
     if month in closed_months:
-        raise PeriodClosed(month)
+        if not late or month_of(today) in closed_months:
+            raise PeriodClosed(month)
+        return today
+    return None
 
 
 def apply_postings(
@@ -189,6 +197,8 @@ def content_hash(spec: EntrySpec) -> str:
         "confirmation": spec.confirmation,
         "confirmed_by": spec.confirmed_by_id,
     }
+    if spec.late:  # only when set, so every hash stored before late entries still matches
+        content["late"] = True
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 

@@ -7,7 +7,7 @@ database. The triggers (I5) belong to the database, so they are checked either w
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, literal, or_, select, text
+from sqlalchemy import String, and_, case, func, literal, or_, select, text
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -257,7 +257,9 @@ def _i8_periods(community_id=None) -> Check:
         .where(*_in(ReportingPeriod.community_id, community_id))
         .order_by(ReportingPeriod.community_id, ReportingPeriod.month)
     ).all()
-    check = Check("I8", "each closed month's seal still matches its entries", len(periods))
+    check = Check(
+        "I8", "nothing is booked into a closed month, and each closed month's seal still matches the entries booked in it", len(periods)
+    )
     for period in periods:
         digest, count = compute_seal(period.community_id, period.month)
         if digest != period.seal:
@@ -265,6 +267,27 @@ def _i8_periods(community_id=None) -> Check:
                 f"community {period.community_id}, {period.month:%Y-%m}: seal no longer matches "
                 f"({count} entries now, {period.entry_count} when closed)"
             )
+    # A late entry keeps its service date in a closed month but is booked in an open one: never
+    # booked before its service date, nor into a month that was already closed when recorded.
+    month_of_booking = func.substr(func.cast(Entry.booked_on, String), 1, 7)
+    closed_first = (
+        select(literal(1))
+        .where(
+            ReportingPeriod.community_id == Entry.community_id,
+            func.substr(func.cast(ReportingPeriod.month, String), 1, 7) == month_of_booking,
+            ReportingPeriod.closed_at < Entry.recorded_at,
+        )
+        .exists()
+    )
+    rows = db.session.scalars(
+        select(Entry.id)
+        .where(*_in(Entry.community_id, community_id), Entry.booked_on.is_not(None))
+        .where(or_(Entry.booked_on < Entry.occurred_on, closed_first))
+        .order_by(Entry.id)
+        .limit(SHOW)
+    )
+    for entry_id in rows:
+        check.violations.append(f"entry {entry_id}: a late entry booked before its date or into a month already closed")
     return check
 
 

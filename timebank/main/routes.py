@@ -6,7 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import Role
-from ..services.access import funded_communities, member_context
+from ..services.access import acting_in, coordinator_memberships, funded_communities, member_context
 from ..services.home import member_summary, memberships_with_balances
 from . import bp
 
@@ -22,6 +22,10 @@ ROLE_LABELS = {
 @login_required
 def home():
     member = member_context(current_user.id, session.get("community_id"))
+    coordinating = acting_in(coordinator_memberships(current_user.id), session.get("community_id"))
+    if coordinating is not None and (member is None or member.membership.community_id == coordinating.community_id):
+        # A coordinator starts on the dashboard, alerts first; their own account is at /me.
+        return redirect(url_for("coordinate.dashboard"))
     if member is not None:
         # A member's start page is their home (as at /me), with what member pages keep in `g`.
         g.membership, g.memberships, g.account = member

@@ -1,8 +1,12 @@
 """Logging time, and confirming, declining or cancelling exchanges."""
-from flask import abort, flash, g, render_template, request, url_for
+import uuid
+
+from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from ..errors import LimitExceeded, TimebankError
@@ -12,8 +16,9 @@ from ..services.exchanges.confirm import cancel_exchange, confirm_exchange, decl
 from ..services.exchanges.log import check_exchange_date, log_exchange
 from ..services.exchanges.pending import pending_for
 from ..services.exchanges.posting import account_label
+from ..services.exchanges.stuck import is_stuck, record_late
 from ..services.people.profile import recent_partner_ids, search_partners
-from ..web import Done, button, submit
+from ..web import Done, button, replay, submit
 from . import bp
 from .context import member_required
 from .forms import LogTimeForm, ReasonForm
@@ -25,6 +30,16 @@ ERROR_FIELDS = {
     "minutes_out_of_range": "minutes",
     "partner_unavailable": "partner",
 }
+
+
+def _activity_names() -> dict[int, str]:
+    """The community's activities by id (one query), to name an exchange's activity on its page
+    and in lists (inactive ones too: an old exchange keeps its activity)."""
+    return dict(
+        db.session.execute(
+            select(ActivityCategory.id, ActivityCategory.name).where(ActivityCategory.community_id == g.membership.community_id)
+        ).all()
+    )
 
 
 def _activities():
@@ -66,10 +81,10 @@ def _label_of(field) -> str:
     return next(str(c.label) for c in field.choices if c.value == field.data)
 
 
-def _build_form() -> LogTimeForm:
-    form = LogTimeForm()
+def _build_form(formdata: MultiDict | None = None) -> LogTimeForm:
+    form = LogTimeForm(formdata=formdata) if formdata is not None else LogTimeForm()
     form.activity.choices = _activities()
-    if request.method == "GET":
+    if request.method == "GET" and formdata is None:
         form.direction.data = request.args.get("direction") if request.args.get("direction") in ("gave", "received") else None
         form.occurred_on.data = g.membership.community.today()
         form.ensure_submission_id()
@@ -94,24 +109,87 @@ def _valid(form: LogTimeForm) -> bool:
     return ok
 
 
+# -- Post/Redirect/Get: the answers wait in the session as a draft, under a random id, while
+# the check page (a page of its own, that Back returns to safely) shows them. Nothing is written
+# to the database before Send; a GET only reads the draft.
+
+DRAFTS = "log_drafts"
+#: Drafts kept per session (the oldest goes first): the session is a signed cookie.
+MAX_DRAFTS = 3
+
+
+def _save_draft(form: LogTimeForm) -> str:
+    answers = {key: value for key, value in request.form.items() if key not in ("csrf_token", "action")}
+    answers["submission_id"] = form.submission_id.data or uuid.uuid4().hex
+    draft_id = uuid.uuid4().hex[:16]
+    drafts = [pair for pair in session.get(DRAFTS, []) if isinstance(pair, list) and len(pair) == 2]
+    session[DRAFTS] = [*drafts[-(MAX_DRAFTS - 1):], [draft_id, answers]]
+    return draft_id
+
+
+def _draft(draft_id: str) -> MultiDict | None:
+    for key, answers in session.get(DRAFTS, []):
+        if key == draft_id and isinstance(answers, dict):
+            return MultiDict({str(k): str(v) for k, v in answers.items()})
+    return None
+
+
+def _check_page(form: LogTimeForm, draft_id: str, sent_url: str | None = None):
+    return render_template(
+        "member/log_check.html", form=form, draft_id=draft_id, sent_url=sent_url,
+        partner=_label_of(form.partner), activity=_label_of(form.activity),
+    )
+
+
 @bp.route("/log", methods=["GET", "POST"])
 @member_required
 def log_time():
-    form = _build_form()
+    draft = _draft(request.args.get("draft", "")) if request.method == "GET" and request.args.get("draft") else None
+    form = _build_form(draft)
     action = request.form.get("action", "form")
     if request.method == "POST" and action == "search":
         return render_template("member/log.html", form=form, searched=True)
     if request.method == "POST" and action in ("check", "send"):
         if _valid(form):
             if action == "check":
-                return render_template(
-                    "member/log_check.html", form=form, partner=_label_of(form.partner), activity=_label_of(form.activity)
-                )
+                return redirect(url_for("member.log_check", draft_id=_save_draft(form)), 303)
+            # Sent straight from the form (a script, an old page): the same rules, the same edge.
             response = submit(form, lambda: _log(form), _logged, fields=ERROR_FIELDS, field="partner")
             if response is not None:
                 return response
     status = 422 if form.errors else 200
     return render_template("member/log.html", form=form, searched=bool(form.q.data)), status
+
+
+@bp.route("/log/check/<draft_id>", methods=["GET", "POST"])
+@member_required
+def log_check(draft_id: str):
+    answers = _draft(draft_id)
+    if answers is None:
+        flash(_("Those answers are no longer kept. Please fill in the form again."), "error")
+        return redirect(url_for("member.log_time"), 303)
+    # The answers are checked again on each GET (a day may have passed): the page's own token
+    # stands in for the one the draft does not keep.
+    answers["csrf_token"] = request.form.get("csrf_token", "") if request.method == "POST" else generate_csrf()
+    form = _build_form(answers)
+    sent = replay.first_result(form.submission_id.data, user_id=current_user.id)
+    if sent and request.method == "GET":
+        return _check_page(form, draft_id, sent_url=sent)
+    if not _valid(form):
+        return render_template("member/log.html", form=form, searched=bool(form.q.data)), 422
+    if request.method == "GET":
+        return _check_page(form, draft_id)
+    response = submit(form, lambda: _log(form), _logged, fields=ERROR_FIELDS, field="partner")
+    if response is not None:
+        return response
+    return render_template("member/log.html", form=form, searched=bool(form.q.data)), 422
+
+
+@bp.get("/log/done/<int:exchange_id>")
+@member_required
+def log_done(exchange_id: int):
+    exchange = _mine(exchange_id)
+    return render_template("member/log_done.html", exchange=exchange, label=_label, activities=_activity_names())
 
 
 def _log(form: LogTimeForm) -> Exchange:
@@ -129,14 +207,16 @@ def _log(form: LogTimeForm) -> Exchange:
 
 
 def _logged(exchange: Exchange) -> Done:
-    return Done(url_for("member.exchange_detail", exchange_id=exchange.id, logged=1))
+    return Done(url_for("member.log_done", exchange_id=exchange.id))
 
 
 @bp.get("/exchanges")
 @member_required
 def exchanges():
     to_confirm, awaiting = pending_for(g.account.id)
-    return render_template("member/exchanges.html", to_confirm=to_confirm, awaiting=awaiting, label=_label)
+    return render_template(
+        "member/exchanges.html", to_confirm=to_confirm, awaiting=awaiting, label=_label, activities=_activity_names()
+    )
 
 
 @bp.get("/exchanges/<int:exchange_id>")
@@ -144,7 +224,13 @@ def exchanges():
 def exchange_detail(exchange_id: int):
     exchange = _mine(exchange_id)
     return render_template(
-        "member/exchange.html", exchange=exchange, label=_label, logged=request.args.get("logged"), form=ReasonForm()
+        "member/exchange.html",
+        exchange=exchange,
+        label=_label,
+        logged=request.args.get("logged"),
+        form=ReasonForm(),
+        stuck=is_stuck(exchange),
+        activities=_activity_names(),
     )
 
 
@@ -152,6 +238,17 @@ def exchange_detail(exchange_id: int):
 @member_required
 def confirm(exchange_id: int):
     return _decide(exchange_id, lambda: confirm_exchange(exchange_id, current_user), _("Thank you: the exchange is recorded."))
+
+
+@bp.post("/exchanges/<int:exchange_id>/record-late")
+@member_required
+def record_late_exchange(exchange_id: int):
+    """A stuck exchange (its month is closed): one tap records it now, keeping its date."""
+    return _decide(
+        exchange_id,
+        lambda: record_late(exchange_id, current_user),
+        _("Thank you: it is recorded now, keeping the date it happened."),
+    )
 
 
 @bp.post("/exchanges/<int:exchange_id>/decline")

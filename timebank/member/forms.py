@@ -1,9 +1,9 @@
 """Forms of the member pages. Those that record something carry a submission id made when the
 page is drawn (`SubmissionForm`), so that sending one twice records one thing."""
+from flask import g
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -13,6 +13,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..durations import DurationError, parse_hours, quick_conflict
+from ..formatting import hours_minutes
+from ..web.date_input import DateInput
 from ..web.forms import Form, SubmissionForm
 
 QUICK_CHOICES = [
@@ -35,33 +38,72 @@ class LogTimeForm(SubmissionForm):
         _l("Who with?"), coerce=int, validate_choice=False,
         validators=[InputRequired(_l("Choose who you exchanged time with"))],
     )
-    quick = RadioField(
-        _l("How long?"), choices=QUICK_CHOICES, validators=[InputRequired(_l("Choose how long, or enter the hours and minutes"))]
-    )
-    hours = IntegerField(_l("Hours"), validators=[Optional(), NumberRange(0, 24, _l("Hours must be between 0 and 24"))])
+    quick = RadioField(_l("How long?"), choices=QUICK_CHOICES, validate_choice=False, validators=[Optional()])
+    hours = StringField(_l("Hours"), validators=[Optional(), Length(max=20)])
     minutes = IntegerField(_l("Minutes"), validators=[Optional(), NumberRange(0, 59, _l("Minutes must be between 0 and 59"))])
-    occurred_on = DateField(
-        _l("When?"), validators=[DataRequired(_l("Enter the date, for example 2026-11-26"))], format="%Y-%m-%d"
-    )
+    occurred_on = DateInput(_l("When?"), today=lambda: g.membership.community.today())
     activity = SelectField(_l("What was it?"), coerce=int, validators=[InputRequired(_l("Choose what the time was for"))])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500, message=_l("The note must be 500 characters or fewer"))])
+
+    def typed_minutes(self) -> int | None:
+        """The length typed in the hours and minutes boxes (None if both are empty); raises
+        DurationError for hours that are not a number."""
+        hours = parse_hours(self.hours.data)
+        if hours is None and self.minutes.data is None:
+            return None
+        return (hours or 0) + (self.minutes.data or 0)
 
     def total_minutes(self) -> int | None:
         if self.quick.data and self.quick.data != "other":
             return int(self.quick.data)
-        return (self.hours.data or 0) * 60 + (self.minutes.data or 0)
+        try:
+            return self.typed_minutes() or 0
+        except DurationError:
+            return None
 
     def validate(self, extra_validators=None):
-        # Checked here, not in validate_minutes: that one is skipped when the minutes box is
-        # empty (Optional stops the chain), which let "another length" with no time through.
+        # The length is checked here as one question (quick choice, hours, minutes), so that
+        # one problem gets one message: "1.5 hours" is 90 minutes, not "not a whole number"
+        # followed by "enter at least 1 minute"; a quick length and a typed one that disagree
+        # are refused rather than one chosen silently.
         ok = super().validate(extra_validators)
-        if self.quick.data == "other" and not self.hours.errors and not self.minutes.errors:
-            total = (self.hours.data or 0) * 60 + (self.minutes.data or 0)
+        if self.hours.errors or self.minutes.errors or self.quick.errors:
+            return False
+        try:
+            typed = self.typed_minutes()
+        except DurationError as error:
+            self.hours.errors.append(
+                _l("Enter the hours as a number, like 2 or 1.5")
+                if error.code == "not_a_number"
+                else _l("Enter the hours as whole minutes, like 1.5 or 1.25, or use the minutes box")
+            )
+            return False
+        if self.quick.data and self.quick.data not in {c.value for c in QUICK_CHOICES}:
+            self.quick.data = None
+        if not self.quick.data:
+            if typed is None:
+                self.quick.errors.append(_l("Choose how long, or enter the hours and minutes"))
+                return False
+            self.quick.data = "other"  # typed with no choice ticked: what was typed is the answer
+        if quick_conflict(self.quick.data, typed):
+            self.quick.errors.append(
+                _l(
+                    "You chose %(quick)s but typed %(typed)s: choose Another length of time to keep what you typed, or clear the hours and minutes",
+                    quick=hours_minutes(int(self.quick.data)),
+                    typed=hours_minutes(typed),
+                )
+            )
+            return False
+        if self.quick.data == "other":
+            total = typed or 0
             if total <= 0:
                 self.minutes.errors.append(_l("Enter a time of at least 1 minute"))
                 ok = False
             elif total > 24 * 60:
-                self.minutes.errors.append(_l("Enter a time of 24 hours or less"))
+                field = self.hours if parse_hours(self.hours.data) and parse_hours(self.hours.data) > 24 * 60 else self.minutes
+                field.errors.append(
+                    _l("Hours must be between 0 and 24") if field is self.hours else _l("Enter a time of 24 hours or less")
+                )
                 ok = False
         return ok
 

@@ -1,12 +1,15 @@
-"""Offers and requests: browse, search, post, edit, close, and "I can help"."""
+"""Offers and requests: browse, search, post, edit, close, keep open or renew, and "I can help"."""
 from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from ..auth import clock
 from ..errors import TimebankError
 from ..extensions import db
+from ..formatting import format_day
 from ..models import ActivityCategory, ListingType
+from ..services.listing_expiry import keep_open
 from ..services.listings import (
     browse,
     close_listing,
@@ -18,6 +21,7 @@ from ..services.listings import (
     update_listing,
     visible_listing,
 )
+from ..services.messages import help_conversations
 from ..web import Done, button, form_page
 from ..web.args import int_arg, text_arg
 from . import bp
@@ -41,7 +45,8 @@ def listings():
     category_id = int_arg("category") or None
     text = text_arg("q")
     rows, next_before = browse(
-        g.membership, type_=type_, category_id=category_id, text=text, before=int_arg("before")
+        g.membership, type_=type_, category_id=category_id, text=text, before=int_arg("before"),
+        today=g.membership.community.today(clock.now()),
     )
     return render_template(
         "member/listings.html",
@@ -57,7 +62,8 @@ def listings():
 @bp.get("/listings/mine")
 @member_required
 def my_listings():
-    return render_template("member/my_listings.html", rows=own_listings(g.membership))
+    today = g.membership.community.today(clock.now())
+    return render_template("member/my_listings.html", rows=own_listings(g.membership), today=today)
 
 
 @bp.route("/listings/new", methods=["GET", "POST"])
@@ -120,6 +126,19 @@ def close(listing_id: int):
     return button(lambda: close_listing(g.membership, listing_id), Done(back, _("Closed. It no longer shows to others.")), back=back)
 
 
+@bp.post("/listings/<int:listing_id>/keep")
+@member_required
+def keep(listing_id: int):
+    """"Keep it open" (from the reminder) or "Renew" (once expired): a button, never a link."""
+    _own_or_404(listing_id)
+    back = url_for("member.listing", listing_id=listing_id)
+    return button(
+        lambda: keep_open(g.membership, listing_id, now=clock.now()),
+        lambda item: Done(back, _("Kept open until %(date)s.", date=format_day(item.expires_on))),
+        back=back,
+    )
+
+
 @bp.get("/listings/<int:listing_id>")
 @member_required
 def listing(listing_id: int):
@@ -129,7 +148,9 @@ def listing(listing_id: int):
         "member/listing.html",
         item=item,
         mine=mine,
+        today=g.membership.community.today(clock.now()),
         offers=help_offers(item) if mine else [],
+        replies=help_conversations(item) if mine else {},
         already=any(o.membership_id == g.membership.id for o in help_offers(item)) if not mine else False,
         form=HelpForm(),
     )

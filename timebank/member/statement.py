@@ -1,4 +1,5 @@
-"""The member's statement: newest first, a page at a time by key, filtered by month; and CSV."""
+"""The member's statement: newest first by the date the time was given, a page at a time by key,
+with month headings and totals, filtered by month; each row opens its entry; and CSV."""
 import io
 from datetime import date
 
@@ -7,8 +8,7 @@ from flask import Response, abort, g, render_template, request, stream_with_cont
 from .. import csv_safe
 from ..dates import parse_month
 from ..security_log import exported
-from ..services.statements import statement_lines, statement_page
-from ..web.args import int_arg
+from ..services.statements import entry_for, months_with_entries, parse_cursor, statement_by_date, statement_lines
 from . import bp
 from .context import member_required
 
@@ -29,9 +29,22 @@ def _month_arg() -> date | None:
 @member_required
 def statement():
     month = _month_arg()
-    before = int_arg("before")
-    page = statement_page(g.account.id, before=before, month=month)
-    return render_template("member/statement.html", page=page, month=month, first_page=before is None)
+    before = parse_cursor(request.args.get("before", "")[:40]) if request.args.get("before") else None
+    page = statement_by_date(g.account.id, before=before, month=month)
+    today = g.membership.community.today()
+    return render_template(
+        "member/statement.html", page=page, month=month, first_page=before is None,
+        months=months_with_entries(g.account.id, today), local_day=g.membership.community.today,
+    )
+
+
+@bp.get("/statement/entries/<int:entry_id>")
+@member_required
+def statement_entry(entry_id: int):
+    entry = entry_for(g.account.id, entry_id)
+    if entry is None:
+        abort(404)
+    return render_template("member/statement_entry.html", entry=entry, local_day=g.membership.community.today)
 
 
 @bp.get("/statement.csv")

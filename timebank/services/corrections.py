@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import aliased
 
 from ..dates import next_month
@@ -89,15 +89,36 @@ def entries_page(
     before: int | None = None,
     month: date | None = None,
     kind: str | None = None,
+    member: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
     limit: int = PAGE_SIZE,
 ) -> EntryPage:
-    """The community's entries, newest first, optionally of one month (by the date of service)
-    and of one kind."""
+    """The community's entries, newest first, optionally of one month (by the date of service),
+    of one kind, between two dates of service (both included) and involving a member whose name
+    contains `member` (ignoring case)."""
     where = []
     if month is not None:
         where += [Entry.occurred_on >= month, Entry.occurred_on < next_month(month)]
     if kind:
         where.append(Entry.kind == kind)
+    if since is not None:
+        where.append(Entry.occurred_on >= since)
+    if until is not None:
+        where.append(Entry.occurred_on <= until)
+    if member and member.strip():
+        where.append(
+            exists(
+                select(Posting.id)
+                .join(Account, Account.id == Posting.account_id)
+                .join(Membership, Membership.id == Account.membership_id)
+                .where(
+                    Posting.entry_id == Entry.id,
+                    Membership.community_id == community_id,
+                    func.lower(Membership.name).contains(member.strip().lower(), autoescape=True),
+                )
+            )
+        )
     return _page(community_id, where, before, limit)
 
 
@@ -164,7 +185,42 @@ def reverse(
             members=members,
             now=now,
         )
+        tell_reversed(reversal, reason, now=now)
     return reversal, replayed
+
+
+def tell_reversed(reversal: Entry, reason: str, *, now: datetime | None = None) -> None:
+    """Both (every) member on a reversed entry get a message with the reason (and an email, if
+    they chose it), and their balance now; their statements show the reason on the row."""
+    from .notifications import notify
+
+    legs = db.session.execute(
+        select(Posting.account_id, Posting.minutes, Account.type, Account.membership_id, func.coalesce(Membership.name, Account.name))
+        .join(Account, Account.id == Posting.account_id)
+        .outerjoin(Membership, Membership.id == Account.membership_id)
+        .where(Posting.entry_id == reversal.id)
+        .order_by(Posting.id)
+    ).all()
+    original = db.session.get(Entry, reversal.reverses_id)
+    for account_id, minutes, _type, membership_id, _name in legs:
+        if membership_id is None:
+            continue
+        membership = db.session.get(Membership, membership_id)
+        others = [name or _("Community pot") for other_id, other_minutes, _t, _m, name in legs if (other_minutes > 0) != (minutes > 0)]
+        notify(
+            membership.user,
+            reversal.community_id,
+            "entry_reversed",
+            {
+                "minutes": abs(minutes),
+                "date": original.occurred_on.isoformat(),
+                "name": ", ".join(others),
+                "reason": reason,
+                "balance": db.session.scalar(select(Account.balance).where(Account.id == account_id)),
+            },
+            "/statement",
+            now=now,
+        )
 
 
 # -- queries ---------------------------------------------------------------------------------

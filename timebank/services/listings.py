@@ -1,20 +1,27 @@
 """Offers and requests: members post what they can give and what they need; others browse
-them within their community, and say "I can help" with a request."""
-from datetime import datetime
+them within their community, and say "I can help" with a request. Each expires after its
+community's `listing_days` (`services.listing_expiry`): from then it leaves the lists and the
+search, and only its owner sees it."""
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from ..errors import InvalidInput, NotFound, SubmissionConflict
 from ..extensions import db
-from ..models import HelpOffer, Listing, ListingStatus, ListingType, Membership, MembershipStatus
+from ..models import ActivityCategory, HelpOffer, Listing, ListingStatus, ListingType, Membership, MembershipStatus
 from ..models.types import utcnow
 from ..pagination import SHORT_PAGE, page_of
 from .communities import check_activity
+from .messages import open_for_help
 from .notifications import notify, notify_coordinators
 from .submissions import add_once
 
 TITLE_MAX = 120
+#: How much of a search is used (the pages' search box cuts there too: `web.args.SEARCH_MAX`),
+#: and how many of its words.
+SEARCH_MAX = 100
+SEARCH_WORDS = 5
 
 
 def _validate(type_: str, title: str, description: str) -> tuple[str, str]:
@@ -50,6 +57,9 @@ def create_listing(membership: Membership, *, type_: str, title: str, descriptio
         created_at=now or utcnow(),
     )
     listing.updated_at = listing.created_at
+    from .listing_expiry import expiry_for
+
+    listing.expires_on = expiry_for(membership.community, membership.community.today(listing.created_at))
     listing, created = add_once(listing, find_existing)
     return _same_submitter(listing, membership), created
 
@@ -96,19 +106,32 @@ def visible_listing(membership: Membership, listing_id: int) -> Listing:
         listing.membership.in_directory
         and listing.membership.status == MembershipStatus.ACTIVE
         and listing.status == ListingStatus.OPEN
+        and not listing.expired(membership.community.today())
     ):
         raise NotFound()
     return listing
 
 
-def browse(membership: Membership, *, type_: str | None = None, category_id: int | None = None, text: str | None = None, before: int | None = None, limit: int = SHORT_PAGE) -> tuple[list[Listing], int | None]:
-    """Open listings of directory members in the member's community, newest first, keyed by id."""
+def like_pattern(word: str) -> str:
+    """`%word%` for a LIKE with ESCAPE '\\': what people type matches itself, `%` and `_`
+    included."""
+    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def browse(membership: Membership, *, type_: str | None = None, category_id: int | None = None, text: str | None = None, before: int | None = None, limit: int = SHORT_PAGE, today: date | None = None) -> tuple[list[Listing], int | None]:
+    """Open, unexpired listings of directory members in the member's community, newest first,
+    keyed by id. `text`: every word (up to five, of its first 100 characters) must appear,
+    in any case, in the title, the description, the activity's name or the holder's skills."""
+    today = today or membership.community.today()
     query = (
         select(Listing)
         .join(Membership, Membership.id == Listing.membership_id)
+        .outerjoin(ActivityCategory, ActivityCategory.id == Listing.category_id)
         .where(
             Listing.community_id == membership.community_id,
             Listing.status == ListingStatus.OPEN,
+            or_(Listing.expires_on.is_(None), Listing.expires_on > today),
             Membership.status == MembershipStatus.ACTIVE,
             or_(Membership.in_directory.is_(True), Membership.id == membership.id),
         )
@@ -117,9 +140,14 @@ def browse(membership: Membership, *, type_: str | None = None, category_id: int
         query = query.where(Listing.type == type_)
     if category_id:
         query = query.where(Listing.category_id == category_id)
-    for word in (text or "").split()[:5]:
-        pattern = f"%{word.lower()}%"
-        query = query.where(or_(func.lower(Listing.title).like(pattern), func.lower(Listing.description).like(pattern)))
+    for word in (text or "")[:SEARCH_MAX].split()[:SEARCH_WORDS]:
+        pattern = like_pattern(word)
+        query = query.where(
+            or_(*(
+                func.lower(func.coalesce(column, "")).like(pattern, escape="\\")
+                for column in (Listing.title, Listing.description, ActivityCategory.name, Membership.skills)
+            ))
+        )
     if before is not None:
         query = query.where(Listing.id < before)
     return page_of(db.session.scalars(query.order_by(Listing.id.desc()).limit(limit + 1)).all(), limit)
@@ -150,6 +178,7 @@ def offer_help(membership: Membership, listing_id: int, message: str | None = No
     )
     db.session.add(offer)
     db.session.flush()
+    open_for_help(offer, listing, now=now)  # so that the requester can reply
     params = {"name": membership.name, "title": listing.title}
     notify(listing.membership.user, listing.community_id, "help_offered", params, f"/listings/{listing.id}", now=now)
     notify_coordinators(listing.community_id, "help_offered", params, f"/listings/{listing.id}", now=now)

@@ -8,19 +8,52 @@ and the seal must still match the month's entries.
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from .. import metrics
 from ..dates import next_month
+from ..errors import TimebankError
 from ..extensions import db
 from ..ledger import close_period
 from ..ledger.periods import compute_seal
 from ..ledger.rules import month_of
-from ..models import Community, Entry, ReportingPeriod, User
+from ..models import Account, Community, Entry, Exchange, ExchangeStatus, Membership, ReportingPeriod, User
 from . import audit
 
 #: The states of a month, as the periods page shows them.
 CLOSED, ENDED, CURRENT = "closed", "ended", "current"
+
+
+class EarlierMonthsOpen(TimebankError):
+    """A month may close only when every month before it (since the timebank began) is closed."""
+
+    code = "earlier_months_open"
+    status = 409
+
+    def __init__(self, open_months: list[date]):
+        self.open_months = open_months
+        from ..formatting import format_month
+
+        names = ", ".join(format_month(m) for m in open_months)
+        super().__init__(
+            _("Close the earlier months first: %(months)s still open.", months=names),
+            months=[m.isoformat() for m in open_months],
+        )
+
+
+@dataclass(frozen=True)
+class PendingInMonth:
+    """An exchange dated in the month and still waiting for confirmation."""
+
+    id: int
+    occurred_on: date
+    minutes: int
+    giver: str | None
+    receiver: str | None
+    #: The member who has to confirm it (None for an organisation's side).
+    membership_id: int | None
 
 
 @dataclass(frozen=True)
@@ -50,6 +83,10 @@ class MonthDetail:
     entry_count: int
     #: For a closed month: does the seal still match its entries (I8)?
     seal_matches: bool | None
+    #: Exchanges dated in the month still waiting for confirmation (the task list).
+    pending: tuple[PendingInMonth, ...] = ()
+    #: Months before it that have ended and are still open: they must close first.
+    earlier_open: tuple[date, ...] = ()
 
 
 def months(community: Community, *, now: datetime | None = None) -> list[MonthStatus]:
@@ -80,7 +117,48 @@ def month_detail(community: Community, month: date, *, now: datetime | None = No
             Entry.community_id == community.id, Entry.occurred_on >= month, Entry.occurred_on < next_month(month)
         )
     )
-    return MonthDetail(month, state, None, count, None)
+    return MonthDetail(
+        month, state, None, count, None,
+        pending=tuple(pending_in_month(community.id, month)),
+        earlier_open=tuple(earlier_open_months(community, month, now=now)),
+    )
+
+
+def earlier_open_months(community: Community, month: date, *, now: datetime | None = None) -> list[date]:
+    """The months before `month` (since the timebank began) that have ended and are not closed, oldest first."""
+    month = month_of(month)
+    return sorted(m.month for m in months(community, now=now) if m.state == ENDED and m.month < month)
+
+
+def pending_in_month(community_id: int, month: date) -> list[PendingInMonth]:
+    """Exchanges dated in `month` still waiting for confirmation, oldest first, with both names."""
+    giver_account, receiver_account = aliased(Account), aliased(Account)
+    giver, receiver = aliased(Membership), aliased(Membership)
+    rows = db.session.execute(
+        select(
+            Exchange.id, Exchange.occurred_on, Exchange.minutes, giver.name, receiver.name,
+            Exchange.logged_by_account_id, Exchange.giver_account_id, giver.id, receiver.id,
+        )
+        .join(giver_account, giver_account.id == Exchange.giver_account_id)
+        .join(receiver_account, receiver_account.id == Exchange.receiver_account_id)
+        .outerjoin(giver, giver.id == giver_account.membership_id)
+        .outerjoin(receiver, receiver.id == receiver_account.membership_id)
+        .where(
+            Exchange.community_id == community_id,
+            Exchange.status == ExchangeStatus.PENDING,
+            Exchange.occurred_on >= month,
+            Exchange.occurred_on < next_month(month),
+        )
+        .order_by(Exchange.occurred_on, Exchange.id)
+    ).all()
+    return [
+        PendingInMonth(
+            id, occurred_on, minutes, giver_name, receiver_name,
+            # The side that did not log it confirms it.
+            receiver_id if logged_by == giver_account_id else giver_id,
+        )
+        for id, occurred_on, minutes, giver_name, receiver_name, logged_by, giver_account_id, giver_id, receiver_id in rows
+    ]
 
 
 def close_month(
@@ -92,8 +170,10 @@ def close_month(
 ) -> ReportingPeriod:
     """Close and seal a month that has ended (a double tap is the page edge's to catch).
 
-    Raises PeriodNotFinished or PeriodAlreadyClosed."""
+    Raises EarlierMonthsOpen, PeriodNotFinished or PeriodAlreadyClosed."""
     month = month_of(month)
+    if month < month_of(community.today(now)) and (earlier := earlier_open_months(community, month, now=now)):
+        raise EarlierMonthsOpen(earlier)
     period = close_period(community.id, month, closed_by_id=actor_id, now=now)
     metrics.freeze_closed(community, month, now=now)
     audit.record(

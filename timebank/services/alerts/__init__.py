@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from ...models import Community
 from ...models.types import utcnow
+from ..exchanges.stuck import stuck
 from .participation import ONLY_GAVE, ONLY_RECEIVED, QUIET, members_at_rest
 from .sections import Section, section
 from .waiting import checks, near_limits, open_month, pending, unmatched
@@ -36,13 +37,17 @@ class Alerts:
     near_limits: Section
     checks: Section
     unmatched: Section
+    #: Pending exchanges dated in a month that is now closed: each links to the page that resolves it.
+    stuck: Section
     #: The most recent month that has ended and is still open (with entries in it or before), or None.
     open_month: date | None
     today: date
 
     @property
     def count(self) -> int:
-        sections = (self.pending, self.quiet, self.only_gave, self.only_received, self.near_limits, self.checks, self.unmatched)
+        sections = (
+            self.pending, self.quiet, self.only_gave, self.only_received, self.near_limits, self.checks, self.unmatched, self.stuck
+        )
         return sum(s.total for s in sections) + (self.open_month is not None)
 
 
@@ -60,6 +65,7 @@ def dashboard_alerts(community: Community, *, now: datetime | None = None, shown
         near_limits=section(near_limits(community.id), shown),
         checks=section(checks(community.id, today + timedelta(days=CHECK_WARNING_DAYS)), shown),
         unmatched=section(unmatched(community.id, now - timedelta(days=UNMATCHED_DAYS)), shown),
+        stuck=section(stuck(community.id), shown),
         open_month=open_month(community.id, today),
         today=today,
     )

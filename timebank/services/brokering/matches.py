@@ -69,6 +69,7 @@ def introduce(
     ):
         raise HelperUnavailable()
     now = now or utcnow()
+    _check_required(community_id, listing, helper, now)
     match = Match(
         community_id=community_id,
         listing_id=listing.id,
@@ -82,8 +83,9 @@ def introduce(
     db.session.add(match)
     db.session.flush()
     requester = listing.membership
-    notify(requester.user, community_id, "match_introduced", {"name": helper.name, "title": listing.title}, f"/listings/{listing.id}", now=now)
-    notify(helper.user, community_id, "match_introduced_helper", {"name": requester.name, "title": listing.title}, now=now)
+    talk = f"/introductions/{match.id}/message"  # a conversation between the two of them
+    notify(requester.user, community_id, "match_introduced", {"name": helper.name, "title": listing.title}, talk, now=now)
+    notify(helper.user, community_id, "match_introduced_helper", {"name": requester.name, "title": listing.title}, talk, now=now)
     audit.record(
         community_id,
         coordinator.user_id,
@@ -132,3 +134,20 @@ def complete_match(match: Match, entry_id: int, *, now: datetime | None = None) 
         match.entry_id = entry_id
     match.status = MatchStatus.COMPLETED
     match.updated_at = now or utcnow()
+
+
+def _check_required(community_id: int, listing, helper: Membership, now: datetime) -> None:
+    """Refuse someone the request's activity leaves out for lack of a current check (issue 13)."""
+    from ...formatting import format_day
+    from ..activity_checks import EXPIRED, missing_checks, required_check
+
+    kind = required_check(community_id, listing.category_id)
+    if not kind:
+        return
+    for person in missing_checks(community_id, kind, helper.community.today(now)):
+        if person.membership_id == helper.id:
+            if person.why == EXPIRED:
+                raise HelperUnavailable(_("%(name)s cannot be introduced: this activity needs a current %(check)s check and theirs expired on %(date)s.",
+                                          name=helper.name, check=kind, date=format_day(person.expired_on)))
+            raise HelperUnavailable(_("%(name)s cannot be introduced: this activity needs a %(check)s check and none is recorded.",
+                                      name=helper.name, check=kind))

@@ -7,10 +7,13 @@ exchanged time with the requester (a new tie grows the network, which co-product
 "exchanged" is read from the ledger: one entry in which one of them gave and the other
 received). Saying when they are free counts a little, and more when it shares words with the
 request. Nobody suspended or gone, nobody without an open account, never the requester, and
-nobody with an unlifted restriction among those the coordinator said this request must respect.
+nobody with an unlifted restriction among those the coordinator said this request must respect,
+and nobody without a current check of the kind the request's activity needs
+(`services/activity_checks.py`; `left_out` says who and why).
 """
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import and_, case, exists, false, func, literal, or_, select
 from sqlalchemy.orm import aliased
@@ -18,6 +21,7 @@ from sqlalchemy.orm import aliased
 from ...extensions import db
 from ...models import (
     Account,
+    Community,
     HelpOffer,
     Listing,
     ListingStatus,
@@ -28,10 +32,14 @@ from ...models import (
     Posting,
     Restriction,
     RestrictionCode,
+    User,
 )
+from ..activity_checks import LeftOut, missing_checks, required_check
 from .requests import open_request
 
 SUGGESTIONS = 20
+#: Shown at first; "show more" asks for up to SUGGESTIONS.
+FIRST_SUGGESTIONS = 8
 #: Words too common to say anything about a request.
 STOPWORDS = frozenset(
     "about after also been could from have help into just like need needs some someone that their them then there "
@@ -52,6 +60,12 @@ class Suggestion:
     score: int
     #: Unlifted restriction codes this request was not asked to respect (shown as a caution).
     other_restrictions: tuple[str, ...] = ()
+    #: What the member wrote, and how to reach them (coordinators see contact details).
+    skills: str | None = None
+    availability: str | None = None
+    contact_by: str | None = None
+    phone: str | None = None
+    email: str | None = None
 
 
 def request_words(listing: Listing, limit: int = 8) -> list[str]:
@@ -100,9 +114,20 @@ def clean_codes(codes) -> tuple[str, ...]:
     return tuple(sorted({str(c) for c in codes or () if str(c) in known}))
 
 
-def suggestions(community_id: int, listing_id: int, *, respect=(), limit: int = SUGGESTIONS) -> list[Suggestion]:
+def left_out(community_id: int, listing_id: int, today: date | None = None) -> list[LeftOut]:
+    """Who the request's activity leaves out for lack of a current check, and why (by name)."""
+    listing = open_request(community_id, listing_id)
+    if today is None:
+        today = db.session.get(Community, community_id).today()
+    return missing_checks(community_id, required_check(community_id, listing.category_id), today)
+
+
+def suggestions(
+    community_id: int, listing_id: int, *, respect=(), limit: int = SUGGESTIONS, today: date | None = None
+) -> list[Suggestion]:
     """The best-placed people to help with a request, best first (see the module docstring)."""
     listing = open_request(community_id, listing_id)
+    excluded = [person.membership_id for person in left_out(community_id, listing_id, today)]
     requester_account_id = db.session.scalar(select(Account.id).where(Account.membership_id == listing.membership_id))
     respect = clean_codes(respect)
     words = request_words(listing)
@@ -150,8 +175,13 @@ def suggestions(community_id: int, listing_id: int, *, respect=(), limit: int = 
             case((before, 1), else_=0).label("exchanged_before"),
             score.label("score"),
             Membership.skills.label("skills_text"),
+            Membership.availability.label("availability_text"),
+            Membership.contact_by,
+            Membership.phone,
+            User.email,
         )
         .join(Account, Account.membership_id == Membership.id)
+        .join(User, User.id == Membership.user_id)
         .where(
             Membership.community_id == community_id,
             Membership.status == MembershipStatus.ACTIVE,
@@ -164,6 +194,8 @@ def suggestions(community_id: int, listing_id: int, *, respect=(), limit: int = 
     )
     if respect:
         query = query.where(~restricted_by(Membership.id, respect))
+    if excluded:
+        query = query.where(Membership.id.not_in(excluded))
     rows = db.session.execute(query).all()
 
     cautions: dict[int, list[str]] = {}
@@ -187,6 +219,11 @@ def suggestions(community_id: int, listing_id: int, *, respect=(), limit: int = 
             exchanged_before=bool(r.exchanged_before),
             score=r.score,
             other_restrictions=tuple(dict.fromkeys(cautions.get(r.membership_id, ()))),
+            skills=r.skills_text,
+            availability=r.availability_text,
+            contact_by=r.contact_by,
+            phone=r.phone,
+            email=r.email,
         )
         for r in rows
     ]

@@ -22,11 +22,14 @@ from .posting import account_label, exchange_params, post_exchange
 MAX_MINUTES = 24 * 60
 
 
-def check_exchange_date(community: Community, occurred_on: date, *, today: date | None = None, coordinator=False) -> None:
-    """Not in the future, not in a closed month, and (for members) not older than the
-    community allows."""
+def check_exchange_date(
+    community: Community, occurred_on: date, *, today: date | None = None, coordinator=False, late=False
+) -> None:
+    """Not in the future, not in a closed month (unless `late`: a coordinator recording a late
+    entry, booked now and keeping its date), and (for members) not older than the community
+    allows."""
     today = today or community.today()
-    check_date(occurred_on, today, closed_months(community.id))
+    check_date(occurred_on, today, closed_months(community.id), late=late and coordinator)
     if not coordinator and occurred_on < today - timedelta(days=community.backdate_days):
         raise DateTooOld()
 

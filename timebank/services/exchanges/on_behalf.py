@@ -18,6 +18,8 @@ from ...errors import (
     MinutesOutOfRange,
     NotFound,
     PartnerUnavailable,
+    PeriodClosed,
+    ReasonRequired,
     SubmissionConflict,
 )
 from ...extensions import db
@@ -107,10 +109,14 @@ def record_exchange(
     note: str | None,
     submission_id: str,
     match_id: int | None = None,
+    late: bool = False,
     now: datetime | None = None,
 ) -> tuple[Entry, bool]:
     """Record an exchange between two members, posted at once: recorded and confirmed by the
-    coordinator, with how they know it happened. Returns the entry and whether it is new."""
+    coordinator, with how they know it happened. Returns the entry and whether it is new.
+
+    `late`: it happened in a month that is now closed; it is booked now, in an open month,
+    keeping its date (a late entry, I8). Without it a closed month is refused."""
     community = coordinator.community
     if not submission_id:
         raise InvalidInput(_("This form is out of date. Please start again."))
@@ -121,7 +127,13 @@ def record_exchange(
     if giver.id == receiver.id:
         raise PartnerUnavailable(_("Choose two different people."), field="receiver")
     minutes = check_minutes(minutes)
-    check_exchange_date(community, occurred_on, today=community.today(now), coordinator=True)
+    try:
+        check_exchange_date(community, occurred_on, today=community.today(now), coordinator=True, late=late)
+    except PeriodClosed as error:
+        raise PeriodClosed(error.month, _(
+            "%(month)s is closed for reporting. To record it keeping the date it happened, tick "
+            "“Record it as a late entry”.", month=error.month.strftime("%B %Y"),
+        )) from error
     match = _match_for(community.id, match_id, giver, receiver)
     note = (note or "").strip() or None
     entry, replayed = post_once(
@@ -138,6 +150,7 @@ def record_exchange(
             activity_id=activity_id,
             note=note,
             idempotency_key=f"coordinator-exchange:{submission_id}",
+            late=late,
         )
     )
     if replayed:
@@ -155,6 +168,7 @@ def record_exchange(
         minutes=minutes,
         confirmation=confirmation,
         match_id=match.id if match else None,
+        late=entry.booked_on is not None,
         now=now,
     )
     tell_posted(entry, giver, receiver, minutes, now=now)
@@ -185,9 +199,23 @@ def _match_for(community_id: int, match_id: int | None, giver: Account, receiver
 # -- confirming for a member -----------------------------------------------------------------
 
 
-def confirm_on_behalf(coordinator: Membership, exchange_id: int, confirmation: str, *, now: datetime | None = None) -> Exchange:
+def confirm_on_behalf(
+    coordinator: Membership,
+    exchange_id: int,
+    confirmation: str,
+    *,
+    limit_override: bool = False,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> Exchange:
     """Confirm a member's pending exchange for the side that has to confirm it (who told the
-    coordinator by phone, on paper or in person). Posted with the coordinator as confirmer."""
+    coordinator by phone, on paper or in person). Posted with the coordinator as confirmer.
+
+    If its month is closed (a stuck exchange), it is recorded as a late entry, keeping its date.
+    `limit_override` lets it take an account past its limit: flagged in the entry, with the
+    reason (DESIGN.md, I4), which it then needs."""
+    from .stuck import is_stuck
+
     exchange = db.session.get(Exchange, exchange_id)
     if exchange is None or exchange.community_id != coordinator.community_id:
         raise NotFound()
@@ -195,7 +223,19 @@ def confirm_on_behalf(coordinator: Membership, exchange_id: int, confirmation: s
         raise InvalidInput(_("Choose how the exchange was confirmed."), field="confirmation")
     if exchange.status != ExchangeStatus.PENDING:
         raise ExchangeNotPending()
-    post_exchange(exchange, confirmed_by=coordinator.user, confirmation=confirmation, now=now)
+    reason = (reason or "").strip() or None
+    if limit_override and not reason:
+        raise ReasonRequired(_("Say why this exchange may pass the account's limit."), field="reason")
+    late = is_stuck(exchange)
+    post_exchange(
+        exchange,
+        confirmed_by=coordinator.user,
+        confirmation=confirmation,
+        late=late,
+        limit_override=limit_override,
+        reason=reason if limit_override else None,
+        now=now,
+    )
     other = db.session.get(Account, exchange.other_account_id)
     audit.record(
         coordinator.community_id,
@@ -206,6 +246,9 @@ def confirm_on_behalf(coordinator: Membership, exchange_id: int, confirmation: s
         target_id=exchange.id,
         entry_id=exchange.entry_id,
         confirmation=confirmation,
+        late=late,
+        limit_override=bool(limit_override),
+        reason=reason if limit_override else None,
         now=now,
     )
     return exchange

@@ -23,8 +23,21 @@ def account_label(account: Account) -> str:
     return account.name or _("Community pot")
 
 
-def post_exchange(exchange: Exchange, *, confirmed_by: User | None, confirmation: str, now: datetime | None = None) -> None:
-    """Post a pending exchange as confirmed (by `confirmed_by`, or by nobody for auto-confirm)."""
+def post_exchange(
+    exchange: Exchange,
+    *,
+    confirmed_by: User | None,
+    confirmation: str,
+    now: datetime | None = None,
+    late: bool = False,
+    limit_override: bool = False,
+    reason: str | None = None,
+) -> None:
+    """Post a pending exchange as confirmed (by `confirmed_by`, or by nobody for auto-confirm).
+
+    `late`: both people agreed to record it now although its month is closed: a late entry,
+    booked in an open month, keeping its date (`stuck.py`). `limit_override` with a `reason`: a
+    coordinator let it pass an account's limit (I4's flagged exception)."""
     spec = exchange_spec(
         exchange.community_id,
         exchange.giver_account_id,
@@ -38,6 +51,9 @@ def post_exchange(exchange: Exchange, *, confirmed_by: User | None, confirmation
         activity_id=exchange.activity_id,
         note=exchange.note,
         idempotency_key=f"exchange:{exchange.id}",
+        late=late,
+        limit_override=limit_override,
+        reason=reason,
     )
     entry, _replayed = post_entry(spec, now=now)
     exchange.status = ExchangeStatus.POSTED
