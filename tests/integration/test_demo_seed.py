@@ -8,8 +8,9 @@ from sqlalchemy import case, func, select
 
 import config
 from timebank import create_app
+from timebank.demo.seed import HISTORY_MONTHS, history_start, last_to_close
 from timebank.extensions import db
-from timebank.ledger import verify
+from timebank.ledger import closed_months, verify
 from timebank.ledger.export import posting_rows
 from timebank.models import (
     Account,
@@ -107,8 +108,10 @@ def test_small_demo_is_believable_and_keeps_every_invariant(app, runner, auth):
     today = community.today()
     assert first <= months_before(today, 6)
     assert last <= today
-    sealed = db.session.scalars(select(ReportingPeriod.month)).all()
-    assert sealed == [first.replace(day=1)]
+    sealed = db.session.scalars(select(ReportingPeriod.month).order_by(ReportingPeriod.month)).all()
+    # Every full month but the last is closed: the coordinator has not yet closed last month.
+    assert sealed[0] == first.replace(day=1) and sealed[-1] == last_to_close(today)
+    assert len(sealed) == HISTORY_MONTHS - 1
 
     assert auth.login("member01@demo.example", password).status_code == 302
     assert auth.client.get("/").status_code == 200
@@ -256,8 +259,18 @@ def test_the_demo_gives_the_coordinator_something_to_do(app, runner, auth, clock
     # posted: the one logged days after it happened and then confirmed (demo/logged_later.py).
     assert {e.status for e in exchanges} == {"pending", "declined", "cancelled", "posted"}
     cutoff = now - timedelta(days=community.auto_confirm_days)
-    assert all(e.created_at > cutoff or e.last_error for e in pending)
+    closed = closed_months(community.id)
+    stuck = [e for e in pending if e.occurred_on.replace(day=1) in closed]
+    assert all(e.created_at > cutoff or e.last_error for e in pending if e not in stuck)
     assert any(e.last_error for e in pending) and any(e.match_id for e in pending)
+    # Stuck exchanges (pending in a closed month) still wait; another was recorded late by the
+    # side that had to confirm it, booked in an open month with its true date (demo/stuck.py).
+    assert stuck
+    late = db.session.scalars(
+        select(Entry).join(Exchange, Exchange.entry_id == Entry.id).where(Exchange.submission_id.like("demo-stuck-%"))
+    ).one()
+    assert late.occurred_on.replace(day=1) in closed and late.booked_on.replace(day=1) not in closed
+    assert "exchange.record_late" in {a for a, in db.session.execute(select(AuditEvent.action))}
 
     # Safeguarding: three-yearly DBS checks, a few expiring, one expired; restrictions; notes.
     checks = db.session.scalars(select(SafeguardingCheck)).all()
@@ -293,7 +306,7 @@ def test_the_demo_gives_the_coordinator_something_to_do(app, runner, auth, clock
                   AuditEvent, Notification, Invitation, User, Membership):
         assert db.session.scalar(select(func.max(model.created_at))) <= now, model.__name__
     assert db.session.scalar(select(func.max(Entry.recorded_at))) <= now
-    assert db.session.scalar(select(func.min(AuditEvent.created_at))).date() >= community.today() - timedelta(days=250)
+    assert db.session.scalar(select(func.min(AuditEvent.created_at))).date() >= history_start(community.today())
     for model, member in ((Listing, Listing.membership_id), (MemberNote, MemberNote.membership_id),
                           (HelpOffer, HelpOffer.membership_id), (SafeguardingCheck, SafeguardingCheck.membership_id)):
         rows = db.session.execute(

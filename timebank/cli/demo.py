@@ -39,7 +39,11 @@ def seed(members, exchanges, seed, if_empty):
         return
     with click.progressbar(length=exchanges, label="Posting entries", file=sys.stderr) as bar:
         summary = seed_demo(members=members, exchanges=exchanges, seed=seed, password=password, progress=bar.update)
-    closed = f"; {summary.closed_month:%B %Y} is closed" if summary.closed_month else ""
+    closed = ""
+    if len(summary.closed) == 1:
+        closed = f"; {summary.closed[0]:%B %Y} is closed"
+    elif summary.closed:
+        closed = f"; {summary.closed[0]:%B %Y} to {summary.closed[-1]:%B %Y} are closed"
     click.echo(
         f"Seeded {summary.community} (demo): {summary.members} members, {summary.entries} entries "
         f"from {summary.start:%-d %B %Y} to {summary.end:%-d %B %Y}{closed}."

@@ -221,14 +221,18 @@ class History(OrganisationFlows):
         return self._spec("grant", day, legs, coordinator, coordinator, "recorder", note=note)
 
     def _reversal(self, day):
-        """A coordinator undoes an earlier exchange with its mirror image, dated on the
-        original's day unless that month is closed, and sometimes records the right one."""
+        """A coordinator undoes an earlier exchange of a month still open with its mirror image,
+        dated on the original's day, and sometimes records the right one. (Not one of a closed
+        month: that would change a frozen report, and a funder's quarter would then hide the
+        figures that no longer add up to its months'.)"""
         while self.candidates:
             entry_id, when, legs, activity = self.candidates.popleft()
+            if when < self.open_from:
+                continue
             mirrored = tuple((account, -minutes) for account, minutes in legs)
             if not all(self._fits(account, minutes) for account, minutes in mirrored):
                 continue
-            dated = when if when >= self.open_from else day
+            dated = when
             reason = self.rng.choice(names.REVERSAL_REASONS)
             coordinator = self.coordinator
             spec = self._spec(

@@ -42,7 +42,8 @@ def plan_overdue_exchange(stage: Stage, rng: random.Random, script: Script) -> s
         minutes = min(180, ((room - near) // 15 + 1) * 15)
         if minutes <= 0:
             break
-        day = helped - timedelta(days=7 * (3 - visit))
+        # Weekly, or closer together when the weeks before reach into a closed month.
+        day = max(helped - timedelta(days=7 * (3 - visit)), min(stage.open_from + timedelta(days=visit), helped))
         helpers = [
             p for p in stage.busy
             if p is not receiver and p.mode != "receive" and p.joined_on <= day and stage.fits(p.account_id, minutes)
@@ -102,9 +103,10 @@ def plan_pending_exchanges(stage: Stage, rng: random.Random, script: Script, not
             reserved[giver] += minutes
             reserved[receiver] -= minutes
         joined = max(logger.joined_on, partner.joined_on) if partner else logger.joined_on
-        if logged.date() < joined:
-            logged = script.moment(joined, 8, 21)
-        occurred = max(logged.date() - timedelta(days=rng.randint(0, 3)), joined, stage.open_from)
+        earliest = max(joined, stage.open_from)  # not before both joined, nor in a closed month
+        if logged.date() < earliest:
+            logged = script.moment(earliest, 8, 21)
+        occurred = max(logged.date() - timedelta(days=rng.randint(0, 3)), earliest)
         held = Held()
         script.at(logged, partial(_log, stage, held, logger, gave, account, minutes, occurred, activity, note, key))
         return held, logged

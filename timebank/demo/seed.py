@@ -3,9 +3,12 @@
 Everything is drawn from one `random.Random(seed)`, so the same seed gives the same data (the
 same ids, refs and postings in a fresh database). Entries go through the ledger core's batched
 path, `post_entries`, in date order, one commit per batch, so the seed is bound by the core's
-own speed and its memory stays flat. The oldest month is closed once its entries are in, so the
-demo shows a sealed period; nothing is dated into it afterwards. Each batch is recorded as of the
-evening of its last day, and the month is closed on the 3rd of the next, so that the recorded
+own speed and its memory stays flat. Every full month but the last is closed once its entries are
+in (on 4 December: April to October closed, November left open, as by a coordinator who has not
+yet closed last month), so that a funder, who reads closed months, complete quarters and years
+only, lands on the last closed quarter and its summary compares it with the one before; nothing
+is dated into a closed month afterwards. Each batch is recorded as of the evening of its last day,
+and each month is closed (and its report frozen) on the 3rd of the next, so that the recorded
 times read as a real history would.
 
 Then `coordination.seed_coordination` adds what a coordinator works with: profiles, offers and
@@ -39,9 +42,10 @@ from .logged_later import seed_logged_later
 from .messages import seed_conversations
 from .people import cast, draw_ref, insert_members
 from .quiet import pick_quiet
+from .stuck import log_stuck, resolve_stuck
 
 BATCH = 5000  # specs per post_entries call and per commit
-HISTORY_MONTHS = 7  # full months before the current one; the oldest is closed
+HISTORY_MONTHS = 8  # full months before the current one; all but the last are closed
 MEMBER_CEILING = 12000  # 200 hours, so that the busiest givers are not stopped in a big demo
 TRUST_BUDGET = 25  # the trust may owe 25 minutes per demo entry (at least 100,000 minutes)
 
@@ -58,7 +62,7 @@ class Summary:
     last_email: str
     start: date
     end: date
-    closed_month: date | None
+    closed: list[date] = field(default_factory=list)  # the months closed, oldest first
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -72,7 +76,16 @@ def demo_exists() -> bool:
 
 def history_start(today: date) -> date:
     """The first day of the month HISTORY_MONTHS before this one."""
-    index = today.year * 12 + today.month - 1 - HISTORY_MONTHS
+    return _months_before(today, HISTORY_MONTHS)
+
+
+def last_to_close(today: date) -> date:
+    """The last month the demo closes: the one before last month (last month is left open)."""
+    return _months_before(today, 2)
+
+
+def _months_before(today: date, months: int) -> date:
+    index = today.year * 12 + today.month - 1 - months
     return date(index // 12, index % 12 + 1, 1)
 
 
@@ -135,7 +148,9 @@ def seed_demo(
         total=exchanges,
         auto_confirm_days=community.auto_confirm_days or 0,
     )
-    closed = _post_history(history, batch_size, progress, community.id, coordinator.id, now)
+    stuck: list[int] = []
+    closed = _post_history(history, batch_size, progress, community.id, coordinator.id, now,
+                           last_to_close(today), stuck)
     extra = seed_coordination(
         rng,
         community,
@@ -154,6 +169,7 @@ def seed_demo(
     seed_logged_later(community, member_email=people[0].email, now=now)
     # Last: its report is the newest event in the audit log, which must read in time order.
     seed_conversations(random.Random(seed), community, member_email=people[0].email, now=now)
+    resolve_stuck(community, stuck, now=now)  # now, beside the other last events
     db.session.commit()
     return Summary(
         community=community.name,
@@ -162,15 +178,17 @@ def seed_demo(
         last_email=people[-1].email,
         start=start,
         end=today,
-        closed_month=closed,
+        closed=closed,
         counts=dict(history.counts + extra),
     )
 
 
 def _post_history(history: History, batch_size: int, progress, community_id: int, closer_id: int,
-                  now: datetime) -> date | None:
+                  now: datetime, close_until: date, stuck: list[int]) -> list[date]:
     """Post the history in date order; flush at every month's end (so later months can reverse
-    earlier entries) and close the oldest month as soon as its last entry is in."""
+    earlier entries) and close each month up to `close_until` as soon as its last entry is in.
+    Before the last of them closes, two exchanges are logged in it and left waiting: they are
+    stuck once it closes (their ids go in `stuck`; see `demo.stuck`)."""
     buffer = []
 
     def flush():
@@ -182,17 +200,22 @@ def _post_history(history: History, batch_size: int, progress, community_id: int
             progress(len(buffer))
             buffer.clear()
 
-    first_month, closed = history.start, None
+    closed: list[date] = []
     for day, quota in history.schedule():
-        if day.day == 1 and day != first_month:
+        if day.day == 1 and day != history.start:
             flush()
-            if closed is None:
+            month = history.open_from
+            if month <= close_until:
+                if month == close_until:
+                    stuck.extend(log_stuck(community_id, history.people, month, now=now))
+                    db.session.commit()
                 closing = datetime.combine(day + timedelta(days=2), time(10), UTC)
                 closing = min(closing, now)
-                close_period(community_id, first_month, closed_by_id=closer_id, now=closing)
-                metrics.freeze_closed(db.session.get(Community, community_id), first_month, now=closing)
+                close_period(community_id, month, closed_by_id=closer_id, now=closing)
+                metrics.freeze_closed(db.session.get(Community, community_id), month, now=closing)
                 db.session.commit()
-                closed, history.open_from = first_month, next_month(first_month)
+                closed.append(month)
+                history.open_from = next_month(month)
         for spec in history.entries(day, quota):
             buffer.append(spec)
             if len(buffer) >= batch_size:
