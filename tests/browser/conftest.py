@@ -9,6 +9,7 @@ exchange posted, one waiting for her, one waiting for Alan, a listing of her own
 Alan's), Alan Turing, and a coordinator. `new_member` adds a fresh member with a known password
 for a journey that must start from a zero balance.
 """
+import gzip
 import importlib.util
 import itertools
 import threading
@@ -68,6 +69,57 @@ def page_width(page) -> tuple[int, int]:
     """(scrollWidth, innerWidth). A mobile browser zooms out to fit content that is too wide, which
     widens innerWidth with it, so compare scrollWidth with the phone's screen width too."""
     return tuple(page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]"))
+
+
+def bar_problems(page, width: int | None = None) -> list[str]:
+    """Everything that keeps the page below the bar, one string each: axe-core's WCAG 2.0-2.2 A and
+    AA violations, visible targets under 44x44 px and, given the screen's `width`, sideways scrolling
+    (scrollWidth past the screen or past innerWidth, which a mobile browser widens to fit)."""
+    problems = [f"axe-core: {problem}" for problem in axe_problems(page)]
+    problems += [f"under {MIN_TARGET_PX}x{MIN_TARGET_PX} px: {target}" for target in small_targets(page)]
+    if width is not None:
+        scroll_width, inner_width = page_width(page)
+        if scroll_width > min(inner_width, width):
+            problems.append(f"sideways scrolling: {scroll_width} px wide on a {width} px screen (innerWidth {inner_width})")
+    return problems
+
+
+def assert_meets_the_bar(page, width: int | None = None) -> None:
+    """The page meets the bar (see `bar_problems`); otherwise fail with every problem at once. The
+    page must run JavaScript with the CSP bypassed (axe is injected); for a page open without
+    JavaScript use `assert_url_meets_the_bar`."""
+    problems = bar_problems(page, width)
+    assert not problems, f"{page.url} does not meet the bar:\n" + "\n".join(problems)
+
+
+PAGE_BUDGET_BYTES = 20 * 1024
+
+
+def assert_url_meets_the_bar(browser, page, width: int = 360) -> int:
+    """Open the URL `page` is on again, a GET (which writes nothing), in a fresh phone of `width`
+    with page's cookies, JavaScript on and nothing cached: it must meet the bar, and everything
+    that load fetches from the server must weigh at most 20 KB gzipped. Returns that weight. For
+    journeys run without JavaScript, where axe cannot run in the journey's own page."""
+    url = page.url
+    context = mobile_context(browser, width=width, bypass_csp=True)
+    try:
+        context.add_cookies(page.context.cookies())
+        checker = context.new_page()
+        checker.set_default_timeout(10_000)
+        responses = []
+        checker.on("response", lambda r: responses.append(r))
+        response = checker.goto(url, wait_until="load")
+        assert response.status == 200, f"{url}: {response.status}"
+        origin = url.split("/", 3)[:3]
+        weights = {r.url: len(gzip.compress(r.body(), compresslevel=6)) for r in responses if r.url.split("/", 3)[:3] == origin}
+        problems = bar_problems(checker, width)
+        total = sum(weights.values())
+        if total > PAGE_BUDGET_BYTES:
+            problems.append(f"{total} bytes gzipped, over {PAGE_BUDGET_BYTES}: {weights}")
+        assert not problems, f"{url} does not meet the bar:\n" + "\n".join(problems)
+        return total
+    finally:
+        context.close()
 
 
 CHROMIUM_ARGS = [

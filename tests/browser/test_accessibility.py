@@ -11,12 +11,10 @@ from playwright.sync_api import expect
 from .conftest import (
     MIN_TARGET_PX,
     as_member,
-    axe_problems,
+    assert_meets_the_bar,
     fill_log_form,
     mobile_context,
-    page_width,
     sign_in,
-    small_targets,
 )
 
 pytestmark = pytest.mark.browser
@@ -188,21 +186,9 @@ def loaded(request, browser, live_server, screen_width):
         context.close()
 
 
-def test_axe_finds_no_violations(loaded):
-    problems = axe_problems(loaded)
-    assert not problems, "axe-core found:\n" + "\n".join(problems)
-
-
-def test_no_sideways_scrolling(loaded, screen_width):
-    scroll_width, inner_width = page_width(loaded)
-    assert scroll_width <= min(inner_width, screen_width), (
-        f"the page is {scroll_width} px wide on a {screen_width} px screen"
-    )
-
-
-def test_tap_targets_are_at_least_44px(loaded):
-    small = small_targets(loaded)
-    assert not small, "targets under 44x44 px:\n" + "\n".join(small)
+def test_meets_the_bar(loaded, screen_width):
+    """axe-core clean, no sideways scrolling on the screen, 44 px targets."""
+    assert_meets_the_bar(loaded, screen_width)
 
 
 def test_skip_link_appears_on_focus_and_is_big_enough(page, live_server):

@@ -25,6 +25,7 @@ from timebank.services.sessions.record import SessionInput, record_session
 from .conftest import (
     PASSWORD,
     as_member,
+    assert_meets_the_bar,
     axe_problems,
     community_activity,
     mobile_context,
@@ -123,13 +124,6 @@ def coordinator_phone(browser, width=360):
     return context, page
 
 
-def meets_the_bar(page):
-    problems = axe_problems(page)
-    assert not problems, f"axe-core found on {page.url}:\n" + "\n".join(problems)
-    small = small_targets(page)
-    assert not small, f"targets under 44x44 px on {page.url}:\n" + "\n".join(small)
-
-
 # -- the journey ------------------------------------------------------------------------------
 
 
@@ -182,11 +176,11 @@ def test_broker_record_and_run_a_group_session(browser, live_server, world):
         expect(page.locator(f"#facilitators-{world.facilitator.membership_id}")).to_be_checked()
         for attendee in world.attendees:
             page.locator(f"#attendees-{attendee.membership_id}").check()
-        meets_the_bar(page)
+        assert_meets_the_bar(page)
         page.get_by_role("button", name="Record the session").click()
         expect(page.get_by_text("The session is recorded.")).to_be_visible()
         expect(page.get_by_role("heading", name="Composting for beginners")).to_be_visible()
-        meets_the_bar(page)
+        assert_meets_the_bar(page)
     finally:
         context.close()
 

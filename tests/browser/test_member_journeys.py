@@ -16,7 +16,7 @@ from timebank.extensions import db
 from timebank.models import Exchange
 from timebank.services.communities import get_community
 
-from .conftest import axe_problems, fill_log_form, mobile_context, page_width, sign_in, small_targets
+from .conftest import assert_meets_the_bar, fill_log_form, mobile_context, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,16 +34,6 @@ def phone(browser, javascript=True):
         yield page
     finally:
         context.close()
-
-
-def meets_the_bar(page, width=360):
-    """The accessibility bar of test_accessibility, for pages only a journey reaches."""
-    problems = axe_problems(page)
-    assert not problems, f"axe-core found on {page.url}:\n" + "\n".join(problems)
-    small = small_targets(page)
-    assert not small, f"targets under 44x44 px on {page.url}:\n" + "\n".join(small)
-    scroll_width, inner_width = page_width(page)
-    assert scroll_width <= min(inner_width, width), f"{page.url} is {scroll_width} px wide"
 
 
 def logged_by(server, person) -> int:
@@ -101,12 +91,12 @@ def test_log_time_then_the_other_person_confirms_it(browser, live_server, new_me
             expect(summary).to_contain_text(text)
         expect(page.locator("main")).to_contain_text(f"{ben.name} will be asked to confirm it.")
         if javascript:
-            meets_the_bar(page)
+            assert_meets_the_bar(page, 360)
         page.get_by_role("button", name="Send").click()
         expect(page.get_by_role("heading", name="Sent")).to_be_visible()
         expect(page.locator("main")).to_contain_text(f"{ben.name} has been asked to confirm it.")
         if javascript:
-            meets_the_bar(page)
+            assert_meets_the_bar(page, 360)
         # Nothing is posted until Ben confirms.
         assert balance_on_start_page(page, live_server) == "0 min"
         expect(page.locator("main")).to_contain_text("1 of yours is waiting for the other person")
@@ -125,7 +115,7 @@ def test_log_time_then_the_other_person_confirms_it(browser, live_server, new_me
         expect(details).to_contain_text("recorded")
         expect(page.get_by_role("button", name="Yes, confirm it")).to_have_count(0)
         if javascript:
-            meets_the_bar(page)
+            assert_meets_the_bar(page, 360)
         assert balance_on_start_page(page, live_server) == f"{MINUS}1 h 30 min"
         date_, what, minutes, balance = statement_row(page, live_server, ada)
         assert (date_, minutes, balance) == (today, f"{MINUS}1 h 30 min", f"{MINUS}1 h 30 min")
@@ -230,7 +220,7 @@ def test_mistakes_are_explained_and_every_answer_is_kept(browser, live_server, n
 
         if javascript:
             expect(summary).to_be_focused()
-            meets_the_bar(page)
+            assert_meets_the_bar(page, 360)
             links.first.click()
             expect(page.get_by_label("Minutes", exact=True)).to_be_focused()
 

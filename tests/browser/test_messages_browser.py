@@ -12,8 +12,8 @@ from timebank.extensions import db
 from timebank.models import Membership, User
 from timebank.services.listings import create_listing
 
-from .conftest import sign_in
-from .test_member_journeys import meets_the_bar, phone
+from .conftest import assert_meets_the_bar, sign_in
+from .test_member_journeys import phone
 
 pytestmark = pytest.mark.browser
 
@@ -51,16 +51,16 @@ def test_a_member_responds_the_requester_replies_and_both_see_it(browser, live_s
     with phone(browser) as page:
         sign_in(page, live_server, helper)
         page.goto(f"{live_server.url}/messages")
-        meets_the_bar(page)
+        assert_meets_the_bar(page, 360)
         page.get_by_role("link", name=f"With {requester.name}").click()
         cards = page.locator("main ol li")
         expect(cards).to_have_count(2)
         expect(cards.nth(0)).to_contain_text("I have a van on Saturday")
         expect(cards.nth(1)).to_contain_text("Saturday morning would be wonderful")
-        meets_the_bar(page)
+        assert_meets_the_bar(page, 360)
         page.get_by_role("button", name="Send").click()  # empty: says what to fix, beside the field
         page.wait_for_selector(".error-summary")
         assert page.title().startswith("Error:")
-        meets_the_bar(page)
+        assert_meets_the_bar(page, 360)
         page.get_by_role("link", name="Report this conversation").click()
-        meets_the_bar(page)
+        assert_meets_the_bar(page, 360)

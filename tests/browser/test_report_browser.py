@@ -17,7 +17,7 @@ from timebank.models import Community
 from timebank.services.communities import create_community
 from timebank.services.periods import close_month
 
-from .conftest import Person, add_person, axe_problems, mobile_context, page_width, small_targets
+from .conftest import Person, add_person, assert_meets_the_bar, mobile_context, page_width
 
 pytestmark = pytest.mark.browser
 
@@ -114,19 +114,9 @@ def loaded(request, browser, live_server, northfield, screen_width):
         context.close()
 
 
-def test_axe_finds_no_violations(loaded):
-    problems = axe_problems(loaded)
-    assert not problems, "axe-core found:\n" + "\n".join(problems)
-
-
-def test_no_sideways_scrolling(loaded, screen_width):
-    scroll_width, inner_width = page_width(loaded)
-    assert scroll_width <= min(inner_width, screen_width), f"the page is {scroll_width} px wide on a {screen_width} px screen"
-
-
-def test_tap_targets_are_at_least_44px(loaded):
-    small = small_targets(loaded)
-    assert not small, "targets under 44x44 px:\n" + "\n".join(small)
+def test_meets_the_bar(loaded, screen_width):
+    """axe-core clean, no sideways scrolling on the screen, 44 px targets."""
+    assert_meets_the_bar(loaded, screen_width)
 
 
 def test_the_report_draws_its_charts_without_javascript(browser, live_server, northfield):

@@ -9,7 +9,7 @@ page's animations past it through the Web Animations API (from the test, not the
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import as_member, axe_problems, mobile_context, page_width, sign_in, small_targets
+from .conftest import as_member, assert_meets_the_bar, mobile_context, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -58,10 +58,6 @@ def test_the_settings_page_meets_the_bar_with_the_warning_shown(browser, live_se
         assert response.status == 200
         page.evaluate(PASS_THE_DELAY)
         expect(page.locator(".session-warning")).to_be_visible()
-        problems = axe_problems(page)
-        assert not problems, "\n".join(problems)
-        assert not small_targets(page)
-        scroll_width, inner_width = page_width(page)
-        assert scroll_width <= min(inner_width, width)
+        assert_meets_the_bar(page, width)
     finally:
         context.close()
