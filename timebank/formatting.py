@@ -1,6 +1,8 @@
 """Display formats. Minutes are integers everywhere; hours exist only here, for people."""
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
+from flask import g, has_app_context
 from flask_babel import format_date
 from flask_babel import gettext as _
 
@@ -26,8 +28,27 @@ def format_day(day: date | datetime | None) -> str:
     if day is None:
         return ""
     if isinstance(day, datetime):
-        day = day.date()
+        day = (day.astimezone(_zone()) if day.tzinfo is not None else day).date()
     return format_date(day, "d MMMM yyyy")
+
+
+def _zone() -> ZoneInfo:
+    """The time zone of the community the page is about (a coordinator's, or the member's own),
+    else the UK's: people read times in their timebank's time."""
+    community = None
+    if has_app_context():
+        community = getattr(g, "community", None)
+        if community is None and getattr(g, "membership", None) is not None:
+            community = g.membership.community
+    return ZoneInfo(getattr(community, "timezone", None) or "Europe/London")
+
+
+def format_moment(moment: datetime | None) -> str:
+    """A moment as people read it: '3 December 2026, 14:05', in the community's time zone."""
+    if moment is None:
+        return ""
+    moment = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(_zone())
+    return _("%(day)s, %(time)s", day=format_day(moment.date()), time=moment.strftime("%H:%M"))
 
 
 def format_month(month: date | None) -> str:
@@ -39,3 +60,4 @@ def register_filters(app) -> None:
     app.add_template_filter(hours_minutes, "hours")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(format_month, "month_name")
+    app.add_template_filter(format_moment, "moment")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from timebank.extensions import db
 from timebank.ledger.periods import compute_seal
-from timebank.models import AuditEvent, Exchange, ReportingPeriod
+from timebank.models import AuditEvent, Exchange, ExchangeStatus, ReportingPeriod
 
 
 @pytest.fixture
@@ -129,3 +129,39 @@ def test_after_closing_a_member_logging_time_in_that_month_is_told_how_to_record
         assert "A coordinator can still record it as a late entry, which keeps the date it happened." in page
         assert re.search(r'href="#occurred_on"', response.get_data(as_text=True))
     assert count(Exchange) == 0
+
+
+def test_the_task_list_shows_late_entries_stuck_in_a_closed_month_each_linked_to_its_page(
+    client, auth, community, people, now
+):
+    """Two months ago is closed with an exchange still pending in it: last month's task list
+    lists it as a late entry to record, linked to the coordinator's exchange page; it goes
+    once it is recorded."""
+    from timebank.services.exchanges.log import log_exchange
+    from timebank.services.periods import close_month
+
+    community.backdate_days = 400
+    last = last_month(community)
+    earlier = (last - timedelta(days=1)).replace(day=1)
+    give(community, people.alice_account, people.bola_account, 30, last + timedelta(days=3))
+    exchange, _ = log_exchange(
+        people.alice, gave=True, partner_account_id=people.bola_account.id, minutes=60,
+        occurred_on=earlier.replace(day=12), activity_id=None, note=None, submission_id=uuid.uuid4().hex,
+        now=now - timedelta(days=40),
+    )
+    close_month(community, earlier, actor_id=people.cora.user_id, now=now - timedelta(minutes=5))
+    db.session.commit()
+    sign_in(auth, people.cora)
+    page = client.get(f"/coordinate/periods/{last:%Y-%m}")
+    html, words = page.get_data(as_text=True), text(page)
+    assert "3. Record the late entries" in words and "1 to record late" in words
+    assert f"Alice Adeyemi gave 1 h to Bola Okafor on {earlier.replace(day=12):%-d %B %Y}." in words
+    assert f'href="/coordinate/exchanges/{exchange.id}"' in html
+    assert f"4. Close and seal {last:%B %Y}" in words
+    this_month = client.get(f"/coordinate/periods/{community.today():%Y-%m}")
+    assert f'href="/coordinate/exchanges/{exchange.id}"' in this_month.get_data(as_text=True)
+
+    exchange.status = ExchangeStatus.DECLINED
+    db.session.commit()
+    after = text(client.get(f"/coordinate/periods/{last:%Y-%m}"))
+    assert "Record the late entries" not in after and f"3. Close and seal {last:%B %Y}" in after

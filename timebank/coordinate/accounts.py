@@ -19,6 +19,7 @@ from ..services.accounts import (
 )
 from ..web import Done, SubmissionForm, form_page, submit
 from ..web.args import int_arg
+from ..web.date_input import DateInput
 from . import bp
 from .context import coordinator_required
 from .recording import ERROR_FIELDS, DurationForm, activity_choices, chosen, over_limit_beside, person_choices
@@ -35,6 +36,7 @@ class OrganisationForm(SubmissionForm):
 
 
 class TransferForm(DurationForm):
+    occurred_on = DateInput(_l("When?"), today=lambda: g.community.today())  # the GOV.UK date input
     member = RadioField(_l("Which member?"), coerce=int, validate_choice=False,
                         validators=[InputRequired(_l("Choose the member"))])
     q_member = StringField(_l("Find the member by name"), validators=[Optional(), Length(max=100)])

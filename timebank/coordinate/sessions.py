@@ -14,6 +14,7 @@ from ..services.sessions.reading import payer_accounts, session_detail, session_
 from ..services.sessions.record import SessionInput, record_session
 from ..web import Done, submit
 from ..web.args import int_arg
+from ..web.date_input import DateInput
 from . import bp
 from .context import coordinator_required
 from .recording import ERROR_FIELDS, DurationForm, activity_choices
@@ -42,6 +43,7 @@ ROLE_LABELS = {"facilitator": _l("facilitator"), "attendee": _l("attendee"), "pa
 
 
 class SessionForm(DurationForm):
+    occurred_on = DateInput(_l("When was it?"), today=lambda: g.community.today())  # the GOV.UK date input
     title = StringField(_l("What was the session called?"), validators=[
         DataRequired(_l("Enter the session's title")), Length(max=200, message=_l("The title must be 200 characters or fewer"))])
     activity = SelectField(_l("What was it?"), coerce=int, validators=[InputRequired(_l("Choose what the session was for"))])

@@ -1,10 +1,11 @@
 """The community's settings a coordinator may change: idle timeouts, how long records are kept,
-and whether coordinators and funders must use two-factor sign-in (services/community_settings.py)."""
+how long offers and requests stay listed, the region phone numbers are read in, and whether
+coordinators and funders must use two-factor sign-in (services/community_settings.py)."""
 from flask import current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import BooleanField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..auth import clock
 from ..services import community_settings as settings
@@ -35,6 +36,11 @@ class SettingsForm(SubmissionForm):
         _l("Days an offer or request stays listed"),
         validators=[Optional(), _range(settings.LISTING_DAYS_RANGE)],
     )
+    phone_region = StringField(
+        _l("Country or region of phone numbers typed without a country code"),
+        validators=[Optional(), Length(max=10, message=_l("Enter two letters, like GB"))],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
     staff_two_factor_required = BooleanField(_l("Coordinators and funders must use two-factor sign-in"))
 
 
@@ -58,11 +64,13 @@ def settings_page():
             retention_days=form.retention_days.data,
             staff_two_factor_required=form.staff_two_factor_required.data if two_factor else None,
             listing_days=form.listing_days.data,
+            phone_region=form.phone_region.data,
         ),
         Done(url_for("coordinate.settings_page"), _("The settings are saved.")),
         lambda: render_template(
             "coordinate/settings.html", form=form, two_factor=two_factor,
             default_staff=config["SESSION_IDLE_MINUTES_STAFF"], default_member=config["SESSION_IDLE_MINUTES_MEMBER"],
+            default_region=config.get("PHONE_REGION") or "GB",
         ),
         field="retention_days",
         once=False,

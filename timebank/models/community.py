@@ -44,6 +44,7 @@ class Community(db.Model):
             name="idle_minutes_member_in_range",
         ),
         CheckConstraint("listing_days IS NULL OR (listing_days >= 7 AND listing_days <= 365)", name="listing_days_in_range"),
+        CheckConstraint("phone_region IS NULL OR length(phone_region) = 2", name="phone_region_two_letters"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,6 +82,9 @@ class Community(db.Model):
     #: Days an offer or request stays listed before it expires (its owner is reminded a week
     #: before and may keep it open); NULL: 90.
     listing_days: Mapped[int | None] = mapped_column(Integer)
+    #: Phone numbers typed without a country code are read as this region's (two letters, one
+    #: `phonenumbers` knows, such as "GB"); NULL: the installation's PHONE_REGION.
+    phone_region: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     kinds: Mapped[list["MemberKind"]] = relationship(back_populates="community", order_by="MemberKind.id")

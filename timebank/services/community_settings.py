@@ -9,6 +9,7 @@ default.
 """
 from datetime import datetime
 
+import phonenumbers
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -26,7 +27,11 @@ RETENTION_RANGE = (30, 3650)
 LISTING_DAYS_RANGE = (7, 365)
 
 #: The settings this module changes, as the audit event names them.
-FIELDS = ("idle_minutes_staff", "idle_minutes_member", "retention_days", "staff_two_factor_required", "listing_days")
+FIELDS = (
+    "idle_minutes_staff", "idle_minutes_member", "retention_days", "staff_two_factor_required", "listing_days", "phone_region",
+)
+#: `update_settings(phone_region=UNCHANGED)`: leave the phone region as it is.
+UNCHANGED = object()
 
 
 def strictest_idle_minutes(user_id: int, *, staff_default: int, member_default: int) -> tuple[int, int]:
@@ -57,8 +62,11 @@ def update_settings(
     retention_days: int,
     staff_two_factor_required: bool | None = None,
     listing_days: int | None = None,
+    phone_region: str | None | object = UNCHANGED,
 ) -> dict:
-    """Check and store the settings; returns what changed ({name: [before, after]})."""
+    """Check and store the settings; returns what changed ({name: [before, after]}).
+    `phone_region`: two letters of a region `phonenumbers` knows ("gb" is read as "GB"), or
+    None/empty for the installation's PHONE_REGION."""
     _in_range(idle_minutes_staff, IDLE_STAFF_RANGE, "idle_minutes_staff", optional=True)
     _in_range(idle_minutes_member, IDLE_MEMBER_RANGE, "idle_minutes_member", optional=True)
     _in_range(retention_days, RETENTION_RANGE, "retention_days", optional=False)
@@ -69,6 +77,8 @@ def update_settings(
         "retention_days": retention_days,
         "listing_days": listing_days,
     }
+    if phone_region is not UNCHANGED:
+        wanted["phone_region"] = _region(phone_region)
     # The two-factor column comes with the two-factor work; without it, that setting is not offered.
     if staff_two_factor_required is not None and hasattr(community, "staff_two_factor_required"):
         wanted["staff_two_factor_required"] = bool(staff_two_factor_required)
@@ -85,6 +95,18 @@ def update_settings(
         )
         db.session.flush()
     return changed
+
+
+def _region(value) -> str | None:
+    region = (value or "").strip().upper()
+    if not region:
+        return None
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInput(
+            _("Enter the two letters of a country or region, like GB for the United Kingdom or IE for Ireland."),
+            field="phone_region",
+        )
+    return region
 
 
 def _in_range(value: int | None, bounds: tuple[int, int], field: str, *, optional: bool) -> None:

@@ -21,6 +21,7 @@ from ..ledger.periods import compute_seal
 from ..ledger.rules import month_of
 from ..models import Account, Community, Entry, Exchange, ExchangeStatus, Membership, ReportingPeriod, User
 from . import audit
+from .exchanges.stuck import stuck
 
 #: The states of a month, as the periods page shows them.
 CLOSED, ENDED, CURRENT = "closed", "ended", "current"
@@ -57,6 +58,21 @@ class PendingInMonth:
 
 
 @dataclass(frozen=True)
+class LateEntry:
+    """An exchange pending in a closed month: it can only be recorded late, keeping its date."""
+
+    id: int
+    occurred_on: date
+    minutes: int
+    giver: str | None
+    receiver: str | None
+
+
+#: The most late entries the month page lists (the dashboard lists them too).
+LATE_SHOWN = 20
+
+
+@dataclass(frozen=True)
 class Sealed:
     id: int
     seal: str
@@ -87,6 +103,11 @@ class MonthDetail:
     pending: tuple[PendingInMonth, ...] = ()
     #: Months before it that have ended and are still open: they must close first.
     earlier_open: tuple[date, ...] = ()
+    #: Late entries to record: exchanges still pending in a month already closed (at most
+    #: `LATE_SHOWN`, oldest first), each resolved on the coordinator's exchange page.
+    late: tuple[LateEntry, ...] = ()
+    #: How many there are in all (more than `late` holds when there are many).
+    late_count: int = 0
 
 
 def months(community: Community, *, now: datetime | None = None) -> list[MonthStatus]:
@@ -121,7 +142,19 @@ def month_detail(community: Community, month: date, *, now: datetime | None = No
         month, state, None, count, None,
         pending=tuple(pending_in_month(community.id, month)),
         earlier_open=tuple(earlier_open_months(community, month, now=now)),
+        late=tuple(late_entries(community.id)),
+        late_count=late_entry_count(community.id),
     )
+
+
+def late_entries(community_id: int, limit: int = LATE_SHOWN) -> list[LateEntry]:
+    """Exchanges stuck in a closed month, waiting to be recorded late, oldest first."""
+    rows = db.session.execute(stuck(community_id).limit(limit)).all()
+    return [LateEntry(row.id, row.occurred_on, row.minutes, row.giver, row.receiver) for row in rows]
+
+
+def late_entry_count(community_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(stuck(community_id).order_by(None).subquery()))
 
 
 def earlier_open_months(community: Community, month: date, *, now: datetime | None = None) -> list[date]:

@@ -8,13 +8,14 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from ...errors import ImportRejected
+from ...errors import ImportRejected, InvalidInput
 from ...extensions import db
 from ...models import Community, KindChange, MemberKind, Membership, Role, User
 from ...models.types import utcnow
 from . import ACCOUNT_ROLES, EMAIL_RE, add_membership, create_user, normalise_email
 from .invitations import LinkFor, new_invitation
 from .memberships import audit_membership, person_kinds
+from .profile import check_phone, phone_region
 
 IMPORT_MAX_ROWS = 2000
 
@@ -61,6 +62,7 @@ def _check_rows(actor: Membership, rows: list[tuple[int, dict]]) -> tuple[list[_
     emails = [normalise_email(row.get("email", "")) for _line, row in rows]
     taken = set(db.session.scalars(select(User.email).where(User.email.in_(emails)))) if emails else set()
     first_line: dict[str, int] = {}
+    region = phone_region(db.session.get(Community, actor.community_id))
     people, problems = [], []
     for line, row in rows:
         found = []
@@ -88,11 +90,21 @@ def _check_rows(actor: Membership, rows: list[tuple[int, dict]]) -> tuple[list[_
             )
         if phone and len(phone) > 40:
             found.append(_("the phone number is longer than 40 characters"))
+        elif phone and not _is_phone(phone, region):
+            found.append(_("\u201c%(phone)s\u201d is not a phone number", phone=phone))
         if found:
             problems.append((line, "; ".join(found)))
         else:
             people.append(_Person(line, name, email, role, kind if role in ACCOUNT_ROLES else None, phone))
     return people, problems
+
+
+def _is_phone(text: str, region: str) -> bool:
+    try:
+        check_phone(text, region)
+    except InvalidInput:
+        return False
+    return True
 
 
 def import_members(

@@ -43,7 +43,7 @@ def update_profile(membership: Membership, **fields) -> Membership:
         if len(value) > limit:
             raise InvalidInput(_("That is too long: at most %(n)d characters.", n=limit), field=key)
         if key == "phone" and value:
-            check_phone(value, fields.get("phone_region"))
+            check_phone(value, fields.get("phone_region") or phone_region(membership.community))
         setattr(membership, key, value or None)
     contact_by = fields.get("contact_by") or ContactBy.COORDINATOR
     if contact_by not in set(ContactBy):
@@ -57,18 +57,37 @@ def update_profile(membership: Membership, **fields) -> Membership:
     return membership
 
 
+def phone_region(community) -> str:
+    """The region a phone number without a country code is read in, for this community's
+    members: its own setting, else the installation's PHONE_REGION."""
+    return (getattr(community, "phone_region", None) or current_app.config.get("PHONE_REGION") or "GB").upper()
+
+
 def check_phone(text: str, region: str | None = None) -> None:
     """Refuse (InvalidInput on the phone field) what `phonenumbers` does not take for a phone
     number; one without a country code is read as one of `region` (PHONE_REGION by default).
     It is kept as the person typed it, which is how they will read it out."""
-    region = region or current_app.config.get("PHONE_REGION", "GB")
-    message = _("Enter a phone number, like 020 7946 0018, 07911 123456 or +44 7911 123456")
+    region = (region or current_app.config.get("PHONE_REGION") or "GB").upper()
+    message = _phone_message(region)
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise InvalidInput(message, field="phone") from None
     if not (phonenumbers.is_valid_number(number) or _drama_number(number)):
         raise InvalidInput(message, field="phone")
+
+
+def _phone_message(region: str) -> str:
+    if region == "GB":
+        return _("Enter a phone number, like 020 7946 0018, 07911 123456 or +44 7911 123456")
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return _("Enter a phone number, with its country code if it is not a local number")
+    return _(
+        "Enter a phone number, like %(local)s or %(international)s",
+        local=phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
+        international=phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+    )
 
 
 def _drama_number(number) -> bool:
