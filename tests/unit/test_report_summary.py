@@ -199,3 +199,17 @@ def test_no_label_is_drawn_outside_the_chart():
             width = float(squeezed) if squeezed else charts.text_width(label)
             left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
             assert left >= 0 and left + width <= charts.WIDTH, f"{name}: {label!r} at {left:.0f}..{left + width:.0f}"
+
+
+def test_a_figure_hidden_because_it_changed_says_so_not_that_few_people_are_behind_it():
+    """Across funder periods a sum that no longer adds up to its months (an entry reversed since
+    it was reported) is hidden for that reason: the page must not call it "fewer than 5 people"."""
+    from timebank.metrics.privacy import CHANGED
+
+    changed = report(**{"A2.hours": None})
+    changed["suppressed"] = {**(changed.get("suppressed") or {}), "A2.hours": CHANGED}
+    few = report(**{"B1": None})
+    few["suppressed"] = {**(few.get("suppressed") or {}), "B1": "fewer than 5 people"}
+    shown = {h.path: h.text for h in summary.headlines(changed, None)}
+    assert shown["A2.hours"] == "hidden: it changed after the period was reported"
+    assert {h.path: h.text for h in summary.headlines(few, None)}["B1"] == "fewer than 5 people"

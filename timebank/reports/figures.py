@@ -8,7 +8,7 @@ from flask_babel import format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .tables import MISSING, OK, SUPPRESSED, is_suppressed, lookup
+from .tables import MISSING, OK, SUPPRESSED, hidden_text, is_suppressed, lookup
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Reader:
 
     def marker(self, path: str) -> str:
         if self.state(path) == SUPPRESSED:
-            return _("fewer than %(n)d people", n=self.threshold)
+            return hidden_text(self.report, path)
         return _("not enough data")
 
     def figure(self, id_: str, name, path: str, fmt, reading=None, *needs: str) -> Figure:

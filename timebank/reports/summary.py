@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from ..dates import add_months
 from ..services.report_periods import EARLIEST, Period
 from .figures import number, share
-from .tables import MISSING, OK, SUPPRESSED, is_suppressed, lookup
+from .tables import MISSING, OK, SUPPRESSED, hidden_text, is_suppressed, lookup
 
 #: The headline figures: key path, METRICS.md id, name, format.
 HEADLINES = (
@@ -152,12 +152,10 @@ def _direction(value) -> str:
 
 
 def headlines(report: dict, previous: dict | None) -> list[Headline]:
-    threshold = report.get("threshold") or 5
-    hidden = _("fewer than %(n)d people", n=threshold)
     out = []
     for path, id_, name, fmt in HEADLINES:
         value, state = lookup(report, path), _state(report, path)
-        text = _show(value, fmt) if state == OK else hidden if state == SUPPRESSED else _("not enough data")
+        text = _show(value, fmt) if state == OK else hidden_text(report, path) if state == SUPPRESSED else _("not enough data")
         figure = Headline(path, id_, str(name), fmt, value if state == OK else None, state, text)
         figure.previous_state = _state(previous, path)
         if figure.previous_state == OK:
@@ -166,7 +164,7 @@ def headlines(report: dict, previous: dict | None) -> list[Headline]:
             figure.no_change_reason = _("no earlier period to compare with")
         elif state == SUPPRESSED or figure.previous_state == SUPPRESSED:
             # A hidden figure stays hidden, and its change with it.
-            figure.no_change_reason = hidden
+            figure.no_change_reason = hidden_text(report if state == SUPPRESSED else previous, path)
         elif state != OK or figure.previous_state != OK:
             figure.no_change_reason = _("not enough data to compare")
         else:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import csv_safe
+from ..metrics.privacy import CHANGED
 
 OK, SUPPRESSED, MISSING = "ok", "suppressed", "null"
 #: The balance index's five bins, from -1 to 1 (METRICS.md, B2).
@@ -49,6 +50,8 @@ class Cell:
     fmt: str = "text"
     #: what the page shows for a code (a kind, a step); the CSV keeps the code
     label: str | None = None
+    #: hidden because the period changed since it was reported, not for its few people
+    changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,9 +73,22 @@ class Table:
 
 
 def is_suppressed(report: dict, path: str) -> bool:
+    return hidden_reason(report, path) is not None
+
+
+def hidden_reason(report: dict, path: str) -> str | None:
+    """Why the figure at `path` (or the part of the report holding it) is hidden, or None."""
     hidden = report.get("suppressed") or {}
     parts = path.split(".")
-    return any(".".join(parts[:n]) in hidden for n in range(1, len(parts) + 1))
+    return next((hidden[key] for n in range(1, len(parts) + 1) if (key := ".".join(parts[:n])) in hidden), None)
+
+
+def hidden_text(report: dict, path: str) -> str:
+    """What a reader sees for a hidden figure: its few people, or (across funder periods) that
+    it no longer adds up to its months since an entry was reversed (`privacy.CHANGED`)."""
+    if hidden_reason(report, path) == CHANGED:
+        return _("hidden: it changed after the period was reported")
+    return _("fewer than %(n)d people", n=report.get("threshold") or 5)
 
 
 def lookup(report: dict, path: str):
@@ -96,8 +112,8 @@ def cell(report: dict, path: str, value=..., fmt: str = "number", alias: str | N
     if value is ...:
         value = lookup(report, path)
     if value is None:
-        hidden = is_suppressed(report, path) or (alias is not None and is_suppressed(report, alias))
-        return Cell(None, SUPPRESSED if hidden else MISSING, fmt)
+        why = hidden_reason(report, path) or (hidden_reason(report, alias) if alias is not None else None)
+        return Cell(None, SUPPRESSED if why else MISSING, fmt, changed=why == CHANGED)
     return Cell(value, OK, fmt)
 
 

@@ -105,6 +105,8 @@ def _error_status(error: InvalidPeriod) -> int:
 @bp.context_processor
 def report_helpers():
     def show(cell, threshold=5, fmt=None):
+        if cell.state == SUPPRESSED and cell.changed:
+            return _("hidden: it changed after the period was reported")
         if cell.state == SUPPRESSED:
             return _("fewer than %(n)d people", n=threshold)
         if cell.state == MISSING:
