@@ -96,7 +96,7 @@ def test_the_tokens_page_shows_when_each_was_last_used(client, auth, member, now
     db.session.commit()
     auth.login(member.user.email)
     html = client.get("/account/tokens").get_data(as_text=True)
-    assert "Last used" in html and "2026-03-04 09:30" in html and "never" in html
+    assert "Last used" in html and "4 March 2026, 09:30" in html and "never" in html
 
 
 # --- timeouts --------------------------------------------------------------------------------------

@@ -4,13 +4,13 @@ Also the links every coordinator page uses for a member, an account, a request o
 exchange. Those pages may be added by other parts of the blueprint, so a link is built with
 `url_for` where the endpoint exists and from its path where it does not yet.
 """
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError, RequestRedirect
 
+from ..formatting import format_moment
 from ..services.alerts import dashboard_alerts
 from . import bp
 from .context import coordinator_required
@@ -67,8 +67,8 @@ def optional_url(endpoint: str, **values) -> str | None:
 
 
 def local_time(moment) -> str:
-    """A timestamp in the community's time zone, to the minute."""
-    return moment.astimezone(ZoneInfo(g.community.timezone)).strftime("%Y-%m-%d %H:%M")
+    """A moment as people read it, in the community's time zone: '3 December 2026, 14:05'."""
+    return format_moment(moment)
 
 
 @bp.context_processor
