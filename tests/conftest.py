@@ -27,7 +27,7 @@ comparing with what the app has just stamped) as fixtures. No test module reads 
 import os
 import shutil
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import globals as flask_globals
@@ -45,6 +45,8 @@ from timebank.services.communities import create_community
 from timebank.services.people import add_membership, create_user, member_account
 
 PASSWORD = "correct horse battery"
+#: Where a signed-in coordinator lands (`/` sends them on to it).
+COORDINATOR_HOME = "/coordinate/"
 BACKENDS = ("sqlite", "postgresql")
 
 # -- the clock ------------------------------------------------------------------------------
@@ -73,6 +75,19 @@ def today() -> date:
 def now() -> datetime:
     """This test's instant (UTC), taken as it starts."""
     return utc_now()
+
+
+@pytest.fixture
+def later(app, monkeypatch, now):
+    """later(minutes=...) moves the clock the app reads (`CLOCK`: sessions, throttles) forward
+    from `now`; until it is called, the app's clock stands at `now`."""
+
+    def move(**delta):
+        moved = now + timedelta(**delta)
+        monkeypatch.setitem(app.config, "CLOCK", lambda: moved)
+
+    monkeypatch.setitem(app.config, "CLOCK", lambda: now)
+    return move
 
 
 @pytest.fixture

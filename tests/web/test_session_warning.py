@@ -7,6 +7,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import COORDINATOR_HOME
 from sqlalchemy import select
 
 from timebank.auth.sessions import FRAMEABLE
@@ -15,21 +16,6 @@ from timebank.models import AuditEvent, Community
 from timebank.services.communities import create_community
 
 FRAMED = {"Sec-Fetch-Dest": "iframe"}
-
-#: Where a signed-in coordinator lands (`/` sends them on to it).
-COORDINATOR_HOME = "/coordinate/"
-
-
-@pytest.fixture
-def later(app, monkeypatch, now):
-    """later(minutes=...) moves the clock that sessions read forward."""
-
-    def move(**delta):
-        moved = now + timedelta(**delta)
-        monkeypatch.setitem(app.config, "CLOCK", lambda: moved)
-
-    monkeypatch.setitem(app.config, "CLOCK", lambda: now)
-    return move
 
 
 def hhmm(moment) -> str:

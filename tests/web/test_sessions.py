@@ -3,10 +3,9 @@ person signs out, changes their password, is signed out everywhere or suspended;
 absolute timeouts, with a page that says why."""
 import json
 import logging
-from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
+from conftest import COORDINATOR_HOME, PASSWORD
 from sqlalchemy import func, select
 
 from timebank.extensions import db
@@ -14,9 +13,6 @@ from timebank.models import ApiToken, AuditEvent
 from timebank.services.people.credentials import sign_out_everywhere
 from timebank.services.people.standing import suspend
 from timebank.services.tokens import create_token
-
-#: Where a signed-in coordinator lands (`/` sends them on to it).
-COORDINATOR_HOME = "/coordinate/"
 
 
 def copy_session(source, target) -> None:
@@ -102,18 +98,6 @@ def test_the_tokens_page_shows_when_each_was_last_used(client, auth, member, now
 # --- timeouts --------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def later(app, monkeypatch, now):
-    """later(minutes=...) moves the clock that sessions read forward."""
-
-    def move(**delta):
-        moved = now + timedelta(**delta)
-        monkeypatch.setitem(app.config, "CLOCK", lambda: moved)
-
-    monkeypatch.setitem(app.config, "CLOCK", lambda: now)
-    return move
-
-
 def test_a_member_stays_signed_in_through_a_long_pause(client, auth, member, later):
     auth.login(member.user.email)
     later(hours=11)
@@ -179,7 +163,6 @@ def test_sign_ins_and_ended_sessions_are_logged_without_secrets(client, auth, me
     assert logged[1]["user_id"] == member.user_id and logged[2]["reason"] == "signed_out"
     text = caplog.text
     assert PASSWORD not in text and "wrong password" not in text and member.user.email not in text
-
 
 
 def test_the_member_page_has_a_sign_out_everywhere_button(app, client, auth, make_member, member):
